@@ -1,0 +1,168 @@
+"""Open tasks and events, and the activity history, of a prospect and of its leads and opportunities.
+
+Every function checks that the caller may read the prospect, and only returns what belongs to documents
+the caller may read: a lead or opportunity they cannot see contributes nothing.
+"""
+
+import frappe
+from frappe import _
+from frappe.query_builder import DocType
+
+
+def check_read(doctype: str, name: str) -> None:
+	if not name or not frappe.db.exists(doctype, name):
+		frappe.throw(
+			_("{0} {1} does not exist.").format(_(doctype), frappe.bold(name)), frappe.DoesNotExistError
+		)
+	if not frappe.has_permission(doctype, "read", name):
+		frappe.throw(
+			_("You are not permitted to read {0} {1}.").format(_(doctype), frappe.bold(name)),
+			frappe.PermissionError,
+		)
+
+
+def readable_references(prospect: str) -> list[tuple[str, str]]:
+	"""(doctype, name) of the prospect and of each of its leads and opportunities the user may read."""
+	references = [("Prospect", prospect)]
+	leads = frappe.get_all(
+		"Prospect Lead", filters={"parent": prospect, "parenttype": "Prospect"}, pluck="lead"
+	)
+	opportunities = frappe.get_all(
+		"Prospect Opportunity", filters={"parent": prospect, "parenttype": "Prospect"}, pluck="opportunity"
+	)
+	if leads:
+		readable = frappe.get_list("Lead", filters={"name": ("in", leads)}, pluck="name", limit_page_length=0)
+		references += [("Lead", name) for name in readable]
+	if opportunities:
+		readable = frappe.get_list(
+			"Opportunity", filters={"name": ("in", opportunities)}, pluck="name", limit_page_length=0
+		)
+		references += [("Opportunity", name) for name in readable]
+	return references
+
+
+def open_todos(references: list[tuple[str, str]]) -> list[dict]:
+	todo = DocType("ToDo")
+	condition = None
+	for doctype, name in references:
+		clause = (todo.reference_type == doctype) & (todo.reference_name == name)
+		condition = clause if condition is None else condition | clause
+	return (
+		frappe.qb.from_(todo)
+		.select(
+			todo.name,
+			todo.description,
+			todo.allocated_to,
+			todo.date,
+			todo.reference_type,
+			todo.reference_name,
+		)
+		.where(todo.status == "Open")
+		.where(condition)
+		.orderby(todo.date)
+		.run(as_dict=True)
+	)
+
+
+def open_events(references: list[tuple[str, str]]) -> list[dict]:
+	participant = DocType("Event Participants")
+	condition = None
+	for doctype, name in references:
+		clause = (participant.reference_doctype == doctype) & (participant.reference_docname == name)
+		condition = clause if condition is None else condition | clause
+	names = (
+		frappe.qb.from_(participant).select(participant.parent).distinct().where(condition).run(pluck=True)
+	)
+	if not names:
+		return []
+	# get_list applies Event's own rules: private events of other users stay hidden.
+	return frappe.get_list(
+		"Event",
+		filters={"name": ("in", names), "status": "Open"},
+		fields=["name", "subject", "event_category", "starts_on", "ends_on", "description"],
+		order_by="starts_on asc",
+		limit_page_length=0,
+	)
+
+
+@frappe.whitelist()
+def get_open_activities(ref_doctype: str, ref_docname: str) -> dict:
+	"""Replaces ERPNext's unchecked `erpnext.crm.utils.get_open_activities` (see hooks.py)."""
+	check_read(ref_doctype, ref_docname)
+	if ref_doctype == "Prospect":
+		references = readable_references(ref_docname)
+	else:
+		references = [(ref_doctype, ref_docname)]
+	return {"tasks": open_todos(references), "events": open_events(references)}
+
+
+@frappe.whitelist()
+def get_activities(prospect: str) -> dict:
+	"""Open tasks and events, plus every Communication and Comment of the prospect and its leads and
+	opportunities, newest first."""
+	check_read("Prospect", prospect)
+	references = readable_references(prospect)
+	return {
+		"tasks": open_todos(references),
+		"events": open_events(references),
+		"communications": communications(references, prospect),
+		"comments": comments(references),
+	}
+
+
+def communications(references: list[tuple[str, str]], prospect: str) -> list[dict]:
+	communication = DocType("Communication")
+	link = DocType("Communication Link")
+	condition = None
+	for doctype, name in references:
+		clause = (communication.reference_doctype == doctype) & (communication.reference_name == name)
+		condition = clause if condition is None else condition | clause
+	linked = (
+		frappe.qb.from_(link)
+		.select(link.parent)
+		.where((link.link_doctype == "Prospect") & (link.link_name == prospect))
+	)
+	return (
+		frappe.qb.from_(communication)
+		.select(
+			communication.name,
+			communication.communication_type,
+			communication.communication_medium,
+			communication.subject,
+			communication.sender,
+			communication.recipients,
+			communication.sent_or_received,
+			communication.communication_date,
+			communication.reference_doctype,
+			communication.reference_name,
+		)
+		.where(condition | communication.name.isin(linked))
+		.orderby(communication.communication_date, order=frappe.qb.desc)
+		.limit(500)
+		.run(as_dict=True)
+	)
+
+
+def comments(references: list[tuple[str, str]]) -> list[dict]:
+	comment = DocType("Comment")
+	condition = None
+	for doctype, name in references:
+		clause = (comment.reference_doctype == doctype) & (comment.reference_name == name)
+		condition = clause if condition is None else condition | clause
+	return (
+		frappe.qb.from_(comment)
+		.select(
+			comment.name,
+			comment.comment_type,
+			comment.content,
+			comment.comment_email,
+			comment.creation,
+			comment.reference_doctype,
+			comment.reference_name,
+		)
+		.where(comment.comment_type.isin(["Comment", "Info", "Edit", "Created", "Attachment", "Like"]))
+		.where(condition)
+		.orderby(comment.creation, order=frappe.qb.desc)
+		.limit(500)
+		.run(as_dict=True)
+	)

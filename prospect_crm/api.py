@@ -1,0 +1,173 @@
+"""Whitelisted entry points of prospect_crm: conversions and lead membership.
+
+Each checks the caller's permission on every document it reads or writes before touching it.
+"""
+
+import frappe
+from frappe import _
+from frappe.contacts.address_and_contact import load_address_and_contact
+from frappe.model.mapper import get_mapped_doc
+
+from prospect_crm.activities import check_read
+from prospect_crm.backfill import OPPORTUNITY_ROW_FIELDS
+
+
+def check_permission(doctype: str, ptype: str, name: str | None = None) -> None:
+	if not frappe.has_permission(doctype, ptype, name):
+		target = f"{_(doctype)} {name}" if name else _(doctype)
+		frappe.throw(_("You are not permitted to {0} {1}.").format(_(ptype), target), frappe.PermissionError)
+
+
+@frappe.whitelist()
+def add_lead_to_prospect(lead: str, prospect: str) -> None:
+	"""Put a lead in a prospect by setting Lead.prospect; the back-fill writes the row."""
+	check_read("Lead", lead)
+	check_read("Prospect", prospect)
+	check_permission("Lead", "write", lead)
+	check_permission("Prospect", "write", prospect)
+	lead_doc = frappe.get_doc("Lead", lead)
+	if lead_doc.get("prospect") and lead_doc.prospect != prospect:
+		frappe.throw(
+			_("Lead {0} already belongs to prospect {1}; a lead belongs to one prospect at most.").format(
+				frappe.bold(lead), frappe.bold(lead_doc.prospect)
+			)
+		)
+	lead_doc.prospect = prospect
+	lead_doc.save()
+	frappe.msgprint(
+		_("Lead {0} has been added to prospect {1}.").format(frappe.bold(lead), frappe.bold(prospect)),
+		title=_("Lead -> Prospect"),
+		indicator="green",
+	)
+
+
+@frappe.whitelist()
+def create_prospect_from_lead(lead: str, company_name: str | None = None) -> str:
+	"""Create a prospect prefilled from a lead, with the lead in it. Returns the prospect's name."""
+	check_read("Lead", lead)
+	check_permission("Lead", "write", lead)
+	check_permission("Prospect", "create")
+	lead_doc = frappe.get_doc("Lead", lead)
+	if lead_doc.get("prospect"):
+		frappe.throw(
+			_("Lead {0} already belongs to prospect {1}.").format(
+				frappe.bold(lead), frappe.bold(lead_doc.prospect)
+			)
+		)
+	prospect = frappe.new_doc("Prospect")
+	prospect.update(prospect_values_from_lead(lead_doc))
+	if company_name:
+		prospect.company_name = company_name
+	if not prospect.company_name:
+		frappe.throw(_("Set the lead's Organization Name, or give a company name for the prospect."))
+	prospect.append("leads", {"lead": lead})
+	prospect.insert()
+	return prospect.name
+
+
+def prospect_values_from_lead(lead) -> dict:
+	return {
+		"company_name": lead.company_name,
+		"no_of_employees": lead.no_of_employees,
+		"industry": lead.industry,
+		"market_segment": lead.market_segment,
+		"annual_revenue": lead.annual_revenue,
+		"territory": lead.territory,
+		"fax": lead.fax,
+		"website": lead.website,
+		"prospect_owner": lead.lead_owner,
+		"company": lead.company,
+	}
+
+
+@frappe.whitelist()
+def get_opportunities(prospect: str) -> list[dict]:
+	"""The prospect's opportunities the caller may read (ERPNext's version checks nothing)."""
+	check_read("Prospect", prospect)
+	return frappe.get_list(
+		"Opportunity",
+		filters={"opportunity_from": "Prospect", "party_name": prospect},
+		fields=[
+			"name",
+			"status",
+			"creation",
+			"contact_email",
+			"contact_mobile",
+			*OPPORTUNITY_ROW_FIELDS.values(),
+		],
+		limit_page_length=0,
+	)
+
+
+@frappe.whitelist()
+def make_customer(source_name: str, target_doc=None):
+	check_read("Prospect", source_name)
+	check_permission("Customer", "create")
+
+	def set_missing_values(source, target):
+		target.customer_type = "Company"
+		target.customer_name = source.company_name
+		target.prospect = source.name
+		target.customer_group = source.customer_group or frappe.db.get_default("Customer Group")
+
+	return get_mapped_doc(
+		"Prospect",
+		source_name,
+		{
+			"Prospect": {
+				"doctype": "Customer",
+				"field_map": {"currency": "default_currency", "prospect_owner": "account_manager"},
+				"field_no_map": ["notes"],
+			}
+		},
+		target_doc,
+		set_missing_values,
+	)
+
+
+@frappe.whitelist()
+def make_opportunity(source_name: str, target_doc=None):
+	check_read("Prospect", source_name)
+	check_permission("Opportunity", "create")
+
+	def set_missing_values(source, target):
+		target.opportunity_from = "Prospect"
+		target.party_name = source.name
+		target.customer_name = source.company_name
+		target.opportunity_owner = source.prospect_owner
+		target.customer_group = source.customer_group or frappe.db.get_default("Customer Group")
+		if source.currency:
+			target.currency = source.currency
+
+	return get_mapped_doc(
+		"Prospect",
+		source_name,
+		{"Prospect": {"doctype": "Opportunity", "field_no_map": ["notes", "currency"]}},
+		target_doc,
+		set_missing_values,
+	)
+
+
+def link_prospect_addresses_and_contacts(customer, method=None):
+	"""A customer made from a prospect gets the prospect's addresses and contacts too (Customer.after_insert)."""
+	if not customer.get("prospect"):
+		return
+	for doctype in ("Address", "Contact"):
+		names = frappe.get_all(
+			"Dynamic Link",
+			filters={"parenttype": doctype, "link_doctype": "Prospect", "link_name": customer.prospect},
+			pluck="parent",
+		)
+		for name in set(names):
+			doc = frappe.get_doc(doctype, name)
+			if not any(l.link_doctype == "Customer" and l.link_name == customer.name for l in doc.links):
+				doc.append("links", {"link_doctype": "Customer", "link_name": customer.name})
+				doc.save(ignore_permissions=True)
+
+
+@frappe.whitelist()
+def get_addresses_and_contacts(prospect: str) -> dict:
+	check_read("Prospect", prospect)
+	doc = frappe.get_doc("Prospect", prospect)
+	load_address_and_contact(doc)
+	return {"addr_list": doc.get("__onload").addr_list, "contact_list": doc.get("__onload").contact_list}

@@ -1,0 +1,260 @@
+"""Every write of a prospect's Lead and Opportunity rows, one row at a time.
+
+A saved Lead or Opportunity refreshes (or moves, or removes) its own row only: no full save of the
+prospect, no rewrite of other rows, and the same handful of queries whatever the prospect's size.
+The parent's `modified` is bumped with a single UPDATE so that open forms reload instead of saving
+stale tables over the new row; concurrent writers never compare timestamps, so none of them fails.
+"""
+
+import frappe
+from frappe import _
+from frappe.query_builder import DocType
+from frappe.query_builder.functions import Coalesce, Max
+from frappe.utils import now
+
+LEAD_ROW_FIELDS = {
+	"lead_name": "lead_name",
+	"status": "status",
+	"email": "email_id",
+	"mobile_no": "mobile_no",
+	"lead_owner": "lead_owner",
+}
+OPPORTUNITY_ROW_FIELDS = {
+	"amount": "opportunity_amount",
+	"currency": "currency",
+	"stage": "sales_stage",
+	"status": "status",
+	"probability": "probability",
+	"expected_closing": "expected_closing",
+	"deal_owner": "opportunity_owner",
+	"contact_person": "contact_person",
+}
+
+
+# ---- Lead ----
+
+
+def validate_lead_prospect(lead, method=None):
+	"""A lead names at most one prospect, which must exist."""
+	if lead.get("prospect") and not frappe.db.exists("Prospect", lead.prospect):
+		frappe.throw(
+			_("Prospect {0} does not exist.").format(frappe.bold(lead.prospect)), frappe.LinkValidationError
+		)
+
+
+def refresh_lead_row(lead, method=None):
+	"""Write the lead's row into its prospect (adding, moving or removing it)."""
+	values = {row_field: lead.get(field) for row_field, field in LEAD_ROW_FIELDS.items()}
+	upsert_row("Prospect Lead", "leads", "lead", lead.name, lead.get("prospect"), values)
+
+
+def remove_lead_row(lead, method=None):
+	"""A deleted lead leaves its prospect; the prospect itself is never deleted."""
+	upsert_row("Prospect Lead", "leads", "lead", lead.name, None, {})
+
+
+# ---- Opportunity ----
+
+
+def prospect_of_opportunity(opportunity) -> str | None:
+	if opportunity.get("opportunity_from") == "Prospect":
+		return opportunity.get("party_name") or None
+	if opportunity.get("opportunity_from") == "Lead" and opportunity.get("party_name"):
+		return frappe.db.get_value("Lead", opportunity.party_name, "prospect") or None
+	return None
+
+
+def refresh_opportunity_row(opportunity, method=None):
+	values = {row_field: opportunity.get(field) for row_field, field in OPPORTUNITY_ROW_FIELDS.items()}
+	upsert_row(
+		"Prospect Opportunity",
+		"opportunities",
+		"opportunity",
+		opportunity.name,
+		prospect_of_opportunity(opportunity),
+		values,
+	)
+
+
+def remove_opportunity_row(opportunity, method=None):
+	upsert_row("Prospect Opportunity", "opportunities", "opportunity", opportunity.name, None, {})
+
+
+# ---- the one writer ----
+
+
+def upsert_row(child_doctype, parentfield, link_field, link_name, prospect, values):
+	"""Make `link_name` appear in exactly `prospect`'s table (or in none when prospect is None).
+
+	Runs at most five queries: delete rows elsewhere, find the row, update or insert it, touch the parent.
+	"""
+	child = DocType(child_doctype)
+	stale = frappe.qb.from_(child).select(child.parent).where(child[link_field] == link_name)
+	if prospect:
+		stale = stale.where(child.parent != prospect)
+	touched = set(stale.run(pluck=True))
+	if touched:
+		delete = frappe.qb.from_(child).delete().where(child[link_field] == link_name)
+		if prospect:
+			delete = delete.where(child.parent != prospect)
+		delete.run()
+
+	if prospect:
+		timestamp, user = now(), frappe.session.user
+		existing = frappe.db.get_value(
+			child_doctype, {"parent": prospect, "parenttype": "Prospect", link_field: link_name}, "name"
+		)
+		if existing:
+			update = frappe.qb.update(child).set(child.modified, timestamp).set(child.modified_by, user)
+			for field, value in values.items():
+				update = update.set(child[field], value)
+			update.where(child.name == existing).run()
+		else:
+			insert_row(child_doctype, parentfield, link_field, link_name, prospect, values, timestamp, user)
+		touched.add(prospect)
+
+	for name in touched:
+		touch_prospect(name)
+
+
+def insert_row(child_doctype, parentfield, link_field, link_name, prospect, values, timestamp, user):
+	child = DocType(child_doctype)
+	columns = {
+		"parent": prospect,
+		"parenttype": "Prospect",
+		"parentfield": parentfield,
+		"owner": user,
+		"modified_by": user,
+		"creation": timestamp,
+		"modified": timestamp,
+		"docstatus": 0,
+		link_field: link_name,
+		**values,
+	}
+	if not frappe.get_meta(child_doctype).autoname == "autoincrement":
+		columns["name"] = frappe.generate_hash(length=10)
+	next_idx = (
+		frappe.qb.from_(child).select(Coalesce(Max(child.idx), 0) + 1).where(child.parent == prospect).run()
+	)[0][0]
+	columns["idx"] = next_idx
+	frappe.qb.into(child).columns(*columns).insert(*columns.values()).run()
+
+
+def touch_prospect(prospect: str) -> None:
+	"""Bump the parent's modified so an open form reloads rather than overwriting the new row."""
+	timestamp = now()
+	frappe.db.set_value("Prospect", prospect, "modified", timestamp, update_modified=False)
+	frappe.publish_realtime(
+		"doc_update",
+		{"modified": timestamp, "doctype": "Prospect", "name": prospect},
+		doctype="Prospect",
+		docname=prospect,
+		after_commit=True,
+	)
+
+
+# ---- keeping Lead.prospect and the leads table in agreement ----
+
+
+def set_lead_prospect_from_rows() -> int:
+	"""Set Lead.prospect from existing Prospect Lead rows (ERPNext's data has no such field)."""
+	lead = DocType("Lead")
+	row = DocType("Prospect Lead")
+	pairs = (
+		frappe.qb.from_(row)
+		.join(lead)
+		.on(lead.name == row.lead)
+		.select(row.lead, row.parent)
+		.where(row.parenttype == "Prospect")
+		.where(lead.prospect.isnull() | (lead.prospect == ""))
+		.orderby(row.creation)
+		.run()
+	)
+	for lead_name, parent in pairs:
+		frappe.db.set_value("Lead", lead_name, "prospect", parent, update_modified=False)
+	return len(pairs)
+
+
+# ---- repair ----
+
+
+def rebuild_all(dry_run: bool = False) -> dict:
+	"""Rebuild every prospect's rows from the Leads and Opportunities themselves. Idempotent.
+
+	Returns what changed (or would change): rows added, refreshed (values differed) and removed.
+	"""
+	report = {"added": [], "refreshed": [], "removed": []}
+	set_lead_prospect_from_rows()
+
+	wanted = {}
+	for lead in frappe.get_all(
+		"Lead", filters={"prospect": ("is", "set")}, fields=["name", "prospect", *LEAD_ROW_FIELDS.values()]
+	):
+		wanted[("Prospect Lead", lead.name)] = (
+			lead.prospect,
+			{row_field: lead.get(field) for row_field, field in LEAD_ROW_FIELDS.items()},
+		)
+	opportunity_fields = ["name", "opportunity_from", "party_name", *OPPORTUNITY_ROW_FIELDS.values()]
+	lead_prospects = dict(
+		frappe.get_all("Lead", filters={"prospect": ("is", "set")}, fields=["name", "prospect"], as_list=True)
+	)
+	for opp in frappe.get_all(
+		"Opportunity", filters={"opportunity_from": ("in", ("Prospect", "Lead"))}, fields=opportunity_fields
+	):
+		prospect = (
+			opp.party_name if opp.opportunity_from == "Prospect" else lead_prospects.get(opp.party_name)
+		)
+		if prospect and frappe.db.exists("Prospect", prospect):
+			wanted[("Prospect Opportunity", opp.name)] = (
+				prospect,
+				{row_field: opp.get(field) for row_field, field in OPPORTUNITY_ROW_FIELDS.items()},
+			)
+
+	specs = {
+		"Prospect Lead": ("leads", "lead", LEAD_ROW_FIELDS),
+		"Prospect Opportunity": ("opportunities", "opportunity", OPPORTUNITY_ROW_FIELDS),
+	}
+	for child_doctype, (parentfield, link_field, row_fields) in specs.items():
+		existing = frappe.get_all(
+			child_doctype,
+			filters={"parenttype": "Prospect"},
+			fields=["parent", link_field, *row_fields.keys()],
+		)
+		seen = set()
+		for row in existing:
+			key = (child_doctype, row.get(link_field))
+			want = wanted.get(key)
+			if not want or want[0] != row.parent or key in seen:
+				report["removed"].append((child_doctype, row.parent, row.get(link_field)))
+				continue
+			seen.add(key)
+			if any(normalize(row.get(f)) != normalize(v) for f, v in want[1].items()):
+				report["refreshed"].append((child_doctype, row.parent, row.get(link_field)))
+		for (doctype, link_name), (prospect, _values) in wanted.items():
+			if doctype == child_doctype and (doctype, link_name) not in seen:
+				report["added"].append((child_doctype, prospect, link_name))
+
+		if not dry_run:
+			changed = {
+				link_name
+				for kind in ("added", "refreshed", "removed")
+				for doctype, _parent, link_name in report[kind]
+				if doctype == child_doctype
+			}
+			for link_name in changed:
+				parents = frappe.get_all(child_doctype, filters={link_field: link_name}, pluck="parent")
+				frappe.db.delete(child_doctype, {link_field: link_name, "parenttype": "Prospect"})
+				want = wanted.get((child_doctype, link_name))
+				if want:
+					upsert_row(child_doctype, parentfield, link_field, link_name, want[0], want[1])
+				for parent in set(parents) - {want and want[0]}:
+					touch_prospect(parent)
+	return report
+
+
+def normalize(value):
+	if value in (None, ""):
+		return None
+	if isinstance(value, float | int) or hasattr(value, "as_integer_ratio"):
+		return float(value)
+	return str(value)

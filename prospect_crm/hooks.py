@@ -1,0 +1,61 @@
+app_name = "prospect_crm"
+app_title = "Prospect CRM"
+app_publisher = "prospect_crm contributors"
+app_description = "A maintained Prospect document for Frappe and ERPNext v15"
+app_email = "prospect-crm@users.noreply.github.com"
+app_license = "MIT"
+app_icon = "octicon octicon-organization"
+app_color = "blue"
+
+# The short form "erpnext" makes `bench install-app` ask GitHub's API; "frappe/erpnext" resolves locally.
+required_apps = ["frappe/erpnext"]
+export_python_type_annotations = True
+
+# ---- install, migrate, uninstall: taking the Prospect DocTypes over from ERPNext without loss ----
+before_install = "prospect_crm.install.before_install"
+after_install = "prospect_crm.install.after_install"
+before_migrate = "prospect_crm.install.before_migrate"
+after_migrate = "prospect_crm.install.after_migrate"
+before_uninstall = "prospect_crm.uninstall.before_uninstall"
+after_uninstall = "prospect_crm.uninstall.after_uninstall"
+
+fixtures = [
+	{"dt": "Custom Field", "filters": [["module", "=", "Prospect CRM"]]},
+]
+
+# ---- ERPNext's own prospect writes are switched off in these subclasses (see README) ----
+override_doctype_class = {
+	"Lead": "prospect_crm.overrides.lead.Lead",
+	"Opportunity": "prospect_crm.overrides.opportunity.Opportunity",
+}
+
+# ERPNext's whitelisted prospect methods, replaced by permission-checked ones.
+override_whitelisted_methods = {
+	"erpnext.crm.doctype.lead.lead.add_lead_to_prospect": "prospect_crm.api.add_lead_to_prospect",
+	"erpnext.crm.doctype.prospect.prospect.get_opportunities": "prospect_crm.api.get_opportunities",
+	"erpnext.crm.doctype.prospect.prospect.make_customer": "prospect_crm.api.make_customer",
+	"erpnext.crm.doctype.prospect.prospect.make_opportunity": "prospect_crm.api.make_opportunity",
+	"erpnext.crm.utils.get_open_activities": "prospect_crm.activities.get_open_activities",
+}
+
+# ---- back-fill: every write of a prospect's lead/opportunity rows goes through backfill.py ----
+doc_events = {
+	"Lead": {
+		"validate": "prospect_crm.backfill.validate_lead_prospect",
+		"on_update": "prospect_crm.backfill.refresh_lead_row",
+		"on_trash": "prospect_crm.backfill.remove_lead_row",
+	},
+	"Opportunity": {
+		"on_update": "prospect_crm.backfill.refresh_opportunity_row",
+		"on_trash": "prospect_crm.backfill.remove_opportunity_row",
+	},
+	"Customer": {
+		"after_insert": "prospect_crm.api.link_prospect_addresses_and_contacts",
+	},
+}
+
+# Communications and Events of a prospect's leads and opportunities reach the prospect's timeline through
+# ERPNext's own Communication/Event hooks, which read the rows written by backfill.py.
+
+# ---- tests ----
+before_tests = "prospect_crm.tests.utils.before_tests"

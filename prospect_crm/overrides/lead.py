@@ -1,0 +1,18 @@
+"""ERPNext's Lead, with its own prospect writes switched off: prospect_crm.backfill owns those rows.
+
+ERPNext's `update_prospect` rewrites the row from Lead.on_update and `remove_link_from_prospect` deletes a
+prospect whose only lead is deleted. Both are replaced by the doc_events declared in hooks.py.
+"""
+
+from erpnext.crm.doctype.lead.lead import Lead as ERPNextLead
+
+
+class Lead(ERPNextLead):
+	def update_prospect(self):
+		"""Done by prospect_crm.backfill.refresh_lead_row (doc_events in hooks.py)."""
+
+	def remove_link_from_prospect(self):
+		"""Done by prospect_crm.backfill.remove_lead_row, which never deletes the prospect."""
+
+	def get_linked_prospects(self):
+		return [{"parent": self.prospect}] if self.get("prospect") else []

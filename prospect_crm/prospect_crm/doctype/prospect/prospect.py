@@ -1,0 +1,126 @@
+# Copyright (c) 2026, prospect_crm contributors
+# License: MIT. See license.txt
+
+import frappe
+from erpnext.crm.utils import CRMNote
+from frappe import _
+from frappe.contacts.address_and_contact import delete_contact_and_address, load_address_and_contact
+from frappe.utils import flt
+
+from prospect_crm import backfill
+
+CLOSED_OPPORTUNITY_STATUSES = ("Lost", "Closed", "Converted")
+
+
+class Prospect(CRMNote):
+	# begin: auto-generated types
+	# end: auto-generated types
+
+	def onload(self):
+		load_address_and_contact(self)
+
+	def before_validate(self):
+		self.company_name = (self.company_name or "").strip()
+		if self.website:
+			self.website = self.website.strip()
+			if "://" not in self.website:
+				self.website = f"https://{self.website}"
+
+	def validate(self):
+		self.validate_company_name()
+		self.validate_market_share()
+		self.validate_leads()
+		self.validate_opportunities()
+		self.open_pipeline_amount = sum(
+			flt(row.amount) for row in self.opportunities if row.status not in CLOSED_OPPORTUNITY_STATUSES
+		)
+
+	def on_update(self):
+		self.sync_leads()
+
+	def on_trash(self):
+		lead = frappe.qb.DocType("Lead")
+		frappe.qb.update(lead).set(lead.prospect, None).where(lead.prospect == self.name).run()
+		delete_contact_and_address(self.doctype, self.name)
+
+	def validate_company_name(self):
+		if not self.company_name:
+			frappe.throw(_("Company Name is mandatory."), frappe.MandatoryError)
+		filters = {"company_name": self.company_name}
+		if not self.is_new():
+			filters["name"] = ("!=", self.name)
+		duplicate = frappe.db.get_value("Prospect", filters, "name")
+		if duplicate:
+			frappe.throw(
+				_(
+					"A prospect named {0} already exists (names are compared ignoring case and spaces)."
+				).format(frappe.bold(duplicate)),
+				frappe.DuplicateEntryError,
+			)
+
+	def validate_market_share(self):
+		if self.market_share is not None and not 0 <= flt(self.market_share) <= 100:
+			frappe.throw(_("Market Share must be between 0 and 100 percent."))
+
+	def validate_leads(self):
+		seen = set()
+		for row in self.leads:
+			if row.lead in seen:
+				frappe.throw(_("Row #{0}: Lead {1} is listed twice.").format(row.idx, frappe.bold(row.lead)))
+			seen.add(row.lead)
+		if not seen:
+			return
+		owners = frappe.get_all(
+			"Lead",
+			filters={"name": ("in", list(seen)), "prospect": ("is", "set")},
+			fields=["name", "prospect"],
+		)
+		for lead in owners:
+			if lead.prospect != self.name:
+				frappe.throw(
+					_(
+						"Lead {0} already belongs to prospect {1}; a lead belongs to one prospect at most."
+					).format(frappe.bold(lead.name), frappe.bold(lead.prospect))
+				)
+
+	def validate_opportunities(self):
+		seen = set()
+		for row in self.opportunities:
+			if row.opportunity in seen:
+				frappe.throw(
+					_("Row #{0}: Opportunity {1} is listed twice.").format(
+						row.idx, frappe.bold(row.opportunity)
+					)
+				)
+			seen.add(row.opportunity)
+			opportunity = frappe.db.get_value(
+				"Opportunity", row.opportunity, ["name", "opportunity_from", "party_name"], as_dict=True
+			)
+			if opportunity and backfill.prospect_of_opportunity(opportunity) != self.name:
+				frappe.throw(
+					_("Row #{0}: Opportunity {1} is not for this prospect or one of its leads.").format(
+						row.idx, frappe.bold(row.opportunity)
+					)
+				)
+
+	def sync_leads(self):
+		"""The leads table is the user's intent: set Lead.prospect on listed leads, clear it on removed ones."""
+		listed = {row.lead: row for row in self.leads}
+		current = frappe.get_all(
+			"Lead",
+			filters={"name": ("in", list(listed) or [""])},
+			fields=["name", "prospect", *backfill.LEAD_ROW_FIELDS.values()],
+		)
+		for lead in current:
+			if lead.prospect != self.name:
+				frappe.db.set_value("Lead", lead.name, "prospect", self.name)
+			row = listed[lead.name]
+			values = {row_field: lead.get(field) for row_field, field in backfill.LEAD_ROW_FIELDS.items()}
+			if any(row.get(f) != v for f, v in values.items()):
+				row.update(values)
+				row.db_update()
+		removed = frappe.get_all(
+			"Lead", filters={"prospect": self.name, "name": ("not in", list(listed) or [""])}, pluck="name"
+		)
+		for lead_name in removed:
+			frappe.db.set_value("Lead", lead_name, "prospect", None)

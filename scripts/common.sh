@@ -1,0 +1,254 @@
+# Shared steps of scripts/up and scripts/test: prerequisites, the bench user, the bench itself,
+# this checkout inside it, and site creation. Every step is idempotent and prints one timed line.
+# shellcheck shell=bash
+
+set -euo pipefail
+
+REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# ---- configuration (every value can be overridden from the environment) ----
+: "${FRAPPE_REPO:=https://github.com/frappe/frappe}"
+: "${FRAPPE_BRANCH:=version-15}"
+: "${ERPNEXT_REPO:=https://github.com/frappe/erpnext}"
+: "${ERPNEXT_BRANCH:=version-15}"
+: "${BENCH_USER:=frappe}"
+: "${PYTHON_BIN:=}"
+: "${DB_HOST:=127.0.0.1}"
+: "${DB_PORT:=3306}"
+: "${DB_ROOT_USER:=root}"
+: "${DB_ROOT_PASSWORD:=}"
+: "${REDIS_URL:=redis://127.0.0.1:6379}"
+: "${ADMIN_PASSWORD:=admin}"
+: "${SITE:=prospect.localhost}"
+: "${TEST_SITE:=prospect-test.localhost}"
+: "${HTTP_PORT:=8000}"
+: "${COMPANY_NAME:=Prospect Demo}"
+: "${COMPANY_ABBR:=PD}"
+: "${COUNTRY:=France}"
+: "${CURRENCY:=EUR}"
+: "${TIMEZONE:=Europe/Paris}"
+
+if [ "$(id -u)" = "0" ]; then
+	AS_ROOT=1
+	: "${BENCH_HOME:=/home/$BENCH_USER}"
+else
+	AS_ROOT=0
+	BENCH_USER="$(id -un)"
+	: "${BENCH_HOME:=$HOME}"
+fi
+: "${BENCH_DIR:=$BENCH_HOME/frappe-bench}"
+: "${BENCH_VENV:=$BENCH_HOME/.bench-venv}"
+: "${SSL_CERT_FILE:=/etc/ssl/certs/ca-certificates.crt}"
+
+STEP_START=0
+step() {
+	STEP_NAME="$1"
+	STEP_START=$(date +%s)
+	printf '==> %s\n' "$STEP_NAME"
+}
+done_step() {
+	printf '    done in %ss\n' "$(($(date +%s) - STEP_START))"
+}
+die() {
+	printf 'ERROR: %s\n' "$*" >&2
+	exit 1
+}
+
+# Runs a shell snippet as the bench user, in the bench's parent folder, with the bench venv on PATH.
+as_bench() {
+	local snippet="export PATH='$BENCH_VENV/bin':\$PATH SSL_CERT_FILE='$SSL_CERT_FILE' CI='${CI:-}'; cd '$BENCH_HOME'; $1"
+	if [ "$AS_ROOT" = "1" ]; then
+		runuser -u "$BENCH_USER" -- bash -c "$snippet"
+	else
+		bash -c "$snippet"
+	fi
+}
+in_bench() {
+	as_bench "cd '$BENCH_DIR' && $1"
+}
+
+mysql_root() {
+	# Over the local socket as root when no password is set (TCP root login may be refused).
+	if [ -z "$DB_ROOT_PASSWORD" ] && [ "$AS_ROOT" = "1" ]; then
+		mysql -uroot "$@"
+	else
+		mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_ROOT_USER" ${DB_ROOT_PASSWORD:+-p"$DB_ROOT_PASSWORD"} "$@"
+	fi
+}
+
+check_prerequisites() {
+	step "Checking prerequisites (MariaDB, Redis, node, yarn, git)"
+	command -v git >/dev/null || die "git is missing: apt-get install git"
+	command -v node >/dev/null || die "node is missing: install Node.js 18 or 20 (apt-get install nodejs)"
+	command -v yarn >/dev/null || die "yarn is missing: npm install -g yarn"
+	command -v mysql >/dev/null || die "the MariaDB client is missing: apt-get install mariadb-client"
+	mysql_root -e "select 1" >/dev/null 2>&1 ||
+		die "MariaDB does not answer on $DB_HOST:$DB_PORT as $DB_ROOT_USER (set DB_ROOT_USER/DB_ROOT_PASSWORD)"
+	local redis_hostport="${REDIS_URL#redis://}"
+	if command -v redis-cli >/dev/null; then
+		redis-cli -h "${redis_hostport%:*}" -p "${redis_hostport##*:}" ping 2>/dev/null | grep -q PONG ||
+			die "Redis does not answer at $REDIS_URL (start redis-server or set REDIS_URL)"
+	else
+		(exec 3<>"/dev/tcp/${redis_hostport%:*}/${redis_hostport##*:}") 2>/dev/null ||
+			die "Redis does not answer at $REDIS_URL (start redis-server or set REDIS_URL)"
+	fi
+	if [ -z "$PYTHON_BIN" ]; then
+		for candidate in /usr/bin/python3.12 /usr/bin/python3.11 /usr/bin/python3.10; do
+			if [ -x "$candidate" ]; then PYTHON_BIN="$candidate"; break; fi
+		done
+	fi
+	[ -n "$PYTHON_BIN" ] || die "no system Python 3.10-3.12 found: apt-get install python3 python3-venv python3-dev"
+	"$PYTHON_BIN" -c "import venv, ensurepip" 2>/dev/null || die "$PYTHON_BIN lacks venv: apt-get install python3-venv"
+	if ! command -v crontab >/dev/null; then
+		if [ "$AS_ROOT" = "1" ]; then
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cron >/dev/null 2>&1 ||
+				die "crontab is missing: apt-get install cron"
+		else
+			die "crontab is missing: apt-get install cron"
+		fi
+	fi
+	done_step
+}
+
+ensure_db_settings() {
+	step "Checking MariaDB character set and bench database account"
+	local charset collation
+	charset=$(mysql_root -N -e "select @@character_set_server")
+	collation=$(mysql_root -N -e "select @@collation_server")
+	if [ "$charset" != "utf8mb4" ] || [ "$collation" != "utf8mb4_unicode_ci" ]; then
+		echo "    setting character_set_server=utf8mb4, collation_server=utf8mb4_unicode_ci (was $charset/$collation)"
+		mysql_root -e "SET GLOBAL character_set_server='utf8mb4'; SET GLOBAL collation_server='utf8mb4_unicode_ci'" ||
+			die "cannot set the MariaDB character set: add character-set-server=utf8mb4 and
+collation-server=utf8mb4_unicode_ci under [mysqld] and restart MariaDB"
+	fi
+	# bench new-site treats an empty root password as missing and prompts for it: use a dedicated account.
+	if [ -z "$DB_ROOT_PASSWORD" ]; then
+		local secret_file="$BENCH_HOME/.prospect-crm-db-admin"
+		DB_ADMIN_USER=prospect_crm_admin
+		if [ ! -s "$secret_file" ]; then
+			head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' >"$secret_file"
+			[ "$AS_ROOT" = "1" ] && chown "$BENCH_USER" "$secret_file"
+			chmod 600 "$secret_file"
+		fi
+		DB_ADMIN_PASSWORD="$(cat "$secret_file")"
+		local host
+		for host in localhost 127.0.0.1; do
+			mysql_root -e "CREATE USER IF NOT EXISTS '$DB_ADMIN_USER'@'$host' IDENTIFIED BY '$DB_ADMIN_PASSWORD';
+				ALTER USER '$DB_ADMIN_USER'@'$host' IDENTIFIED BY '$DB_ADMIN_PASSWORD';
+				GRANT ALL PRIVILEGES ON *.* TO '$DB_ADMIN_USER'@'$host' WITH GRANT OPTION; FLUSH PRIVILEGES;"
+		done
+	else
+		DB_ADMIN_USER="$DB_ROOT_USER"
+		DB_ADMIN_PASSWORD="$DB_ROOT_PASSWORD"
+	fi
+	done_step
+}
+
+ensure_bench_user() {
+	[ "$AS_ROOT" = "1" ] || return 0
+	step "Ensuring the bench user '$BENCH_USER' (bench refuses to run as root)"
+	id "$BENCH_USER" >/dev/null 2>&1 || useradd -m -s /bin/bash "$BENCH_USER"
+	mkdir -p "$BENCH_HOME"
+	chown "$BENCH_USER" "$BENCH_HOME"
+	done_step
+}
+
+ensure_bench_cli() {
+	step "Ensuring frappe-bench (PyPI) in $BENCH_VENV"
+	if [ ! -x "$BENCH_VENV/bin/bench" ]; then
+		as_bench "'$PYTHON_BIN' -m venv '$BENCH_VENV' && '$BENCH_VENV/bin/pip' install -q frappe-bench"
+	fi
+	as_bench "bench --version" | sed 's/^/    bench /'
+	done_step
+}
+
+ensure_bench() {
+	if [ ! -f "$BENCH_DIR/sites/apps.txt" ] || [ ! -d "$BENCH_DIR/apps/frappe" ]; then
+		step "Creating the bench (Frappe $FRAPPE_BRANCH from $FRAPPE_REPO)"
+		if [ -d "$BENCH_DIR" ]; then
+			echo "    removing an incomplete bench left by an earlier failed run"
+			rm -rf "$BENCH_DIR"
+		fi
+		as_bench "bench init --frappe-path '$FRAPPE_REPO' --frappe-branch '$FRAPPE_BRANCH' \
+			--python '$PYTHON_BIN' --skip-redis-config-generation '$BENCH_DIR' </dev/null" ||
+			die "bench init failed (see the output above)"
+		done_step
+	fi
+	step "Configuring the bench (setuptools<81, Redis, database host)"
+	# Current setuptools has no pkg_resources, which Frappe and ERPNext import.
+	in_bench "./env/bin/python -c 'import pkg_resources' 2>/dev/null || \
+		./env/bin/python -m pip install -q 'setuptools<81' 2>/dev/null || \
+		uv pip install -q --python ./env/bin/python 'setuptools<81'"
+	in_bench "bench set-config -g redis_cache '$REDIS_URL' && bench set-config -g redis_queue '$REDIS_URL' \
+		&& bench set-config -g redis_socketio '$REDIS_URL' && bench set-config -g db_host '$DB_HOST' \
+		&& bench set-config -g db_port '$DB_PORT' --parse" >/dev/null
+	done_step
+	if [ ! -d "$BENCH_DIR/apps/erpnext" ]; then
+		step "Getting ERPNext $ERPNEXT_BRANCH from $ERPNEXT_REPO"
+		in_bench "bench get-app --branch '$ERPNEXT_BRANCH' '$ERPNEXT_REPO' </dev/null" || die "bench get-app erpnext failed"
+		done_step
+	fi
+}
+
+# Copies this checkout into the bench (owned by the bench user) and installs it there, editable.
+sync_app() {
+	step "Installing this checkout into the bench as apps/prospect_crm"
+	local target="$BENCH_DIR/apps/prospect_crm"
+	mkdir -p "$target"
+	tar -C "$REPO_DIR" --exclude=.git --exclude='*.pyc' --exclude=__pycache__ --exclude='*.egg-info' \
+		--exclude=artifacts -cf - . | tar -C "$target" -xf -
+	[ "$AS_ROOT" = "1" ] && chown -R "$BENCH_USER" "$target"
+	# Files removed from the checkout must not linger in the bench copy.
+	(cd "$target" && find . -type f -not -path './*.egg-info/*' -not -name '*.pyc' -print) | while read -r f; do
+		[ -e "$REPO_DIR/$f" ] || rm -f "$target/$f"
+	done
+	if ! in_bench "./env/bin/python -c 'import prospect_crm' 2>/dev/null"; then
+		in_bench "./env/bin/python -m pip install -q -e apps/prospect_crm 2>/dev/null || \
+			uv pip install -q --python ./env/bin/python -e apps/prospect_crm"
+	fi
+	in_bench "grep -qx prospect_crm sites/apps.txt || { [ -n \"\$(tail -c1 sites/apps.txt)\" ] && echo >> sites/apps.txt; \
+		echo prospect_crm >> sites/apps.txt; }"
+	in_bench "./env/bin/python -m pip show playwright >/dev/null 2>&1 || ./env/bin/python -m pip install -q \
+		-r apps/prospect_crm/requirements-dev.txt 2>/dev/null || uv pip install -q --python ./env/bin/python \
+		-r apps/prospect_crm/requirements-dev.txt"
+	done_step
+}
+
+site_exists() {
+	[ -f "$BENCH_DIR/sites/$1/site_config.json" ]
+}
+
+app_installed() {
+	in_bench "bench --site '$1' list-apps 2>/dev/null" | grep -q "^$2\b"
+}
+
+# new_site NAME [--force]: a site with ERPNext installed.
+new_site() {
+	local name="$1" force="${2:-}"
+	step "Creating site $name"
+	in_bench "bench new-site '$name' $force --db-root-username '$DB_ADMIN_USER' --db-root-password '$DB_ADMIN_PASSWORD' \
+		--admin-password '$ADMIN_PASSWORD' </dev/null" || die "bench new-site $name failed"
+	done_step
+	step "Installing ERPNext on $name"
+	in_bench "bench --site '$name' install-app erpnext </dev/null" || die "install-app erpnext failed on $name"
+	done_step
+}
+
+# site_call SITE module.function [JSON kwargs]: runs a function of this app on a site, even before the
+# app is installed there (bench execute refuses apps a site does not have yet), and shows its errors.
+site_call() {
+	local site="$1" method="$2" kwargs="${3:-{\}}"
+	in_bench "cd sites && ../env/bin/python - '$site' '$method' '$kwargs'" <<'PY'
+import importlib, json, sys
+import frappe
+site, method, kwargs = sys.argv[1:4]
+frappe.init(site=site, sites_path=".")
+frappe.connect()
+try:
+	module, _, name = method.rpartition(".")
+	getattr(importlib.import_module(module), name)(**json.loads(kwargs))
+	frappe.db.commit()
+finally:
+	frappe.destroy()
+PY
+}

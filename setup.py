@@ -1,0 +1,19 @@
+from setuptools import find_packages, setup
+
+from prospect_crm import __version__ as version
+
+with open("requirements.txt") as f:
+	install_requires = [line.strip() for line in f if line.strip() and not line.startswith("#")]
+
+setup(
+	name="prospect_crm",
+	version=version,
+	description="A maintained Prospect document for Frappe and ERPNext v15",
+	author="prospect_crm contributors",
+	author_email="prospect-crm@users.noreply.github.com",
+	packages=find_packages(),
+	zip_safe=False,
+	include_package_data=True,
+	install_requires=install_requires,
+	python_requires=">=3.10,<3.13",
+)
