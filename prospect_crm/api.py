@@ -160,7 +160,9 @@ def link_prospect_addresses_and_contacts(customer, method=None):
 		)
 		for name in set(names):
 			doc = frappe.get_doc(doctype, name)
-			if not any(l.link_doctype == "Customer" and l.link_name == customer.name for l in doc.links):
+			if not any(
+				link.link_doctype == "Customer" and link.link_name == customer.name for link in doc.links
+			):
 				doc.append("links", {"link_doctype": "Customer", "link_name": customer.name})
 				doc.save(ignore_permissions=True)
 

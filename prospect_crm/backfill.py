@@ -19,6 +19,7 @@ LEAD_ROW_FIELDS = {
 	"mobile_no": "mobile_no",
 	"lead_owner": "lead_owner",
 }
+CLOSED_OPPORTUNITY_STATUSES = ("Lost", "Closed", "Converted")
 OPPORTUNITY_ROW_FIELDS = {
 	"amount": "opportunity_amount",
 	"currency": "currency",
@@ -141,9 +142,17 @@ def insert_row(child_doctype, parentfield, link_field, link_name, prospect, valu
 
 
 def touch_prospect(prospect: str) -> None:
-	"""Bump the parent's modified so an open form reloads rather than overwriting the new row."""
+	"""Bump the parent's modified (so an open form reloads rather than overwriting the new row) and
+	recompute its open pipeline amount, in one UPDATE."""
 	timestamp = now()
-	frappe.db.set_value("Prospect", prospect, "modified", timestamp, update_modified=False)
+	frappe.db.sql(
+		"""update `tabProspect` set modified = %(now)s, open_pipeline_amount = (
+			select coalesce(sum(amount), 0) from `tabProspect Opportunity`
+			where parent = %(prospect)s and parenttype = 'Prospect'
+			and coalesce(status, '') not in %(closed)s
+		) where name = %(prospect)s""",
+		{"now": timestamp, "prospect": prospect, "closed": CLOSED_OPPORTUNITY_STATUSES},
+	)
 	frappe.publish_realtime(
 		"doc_update",
 		{"modified": timestamp, "doctype": "Prospect", "name": prospect},

@@ -2,6 +2,5 @@
 opportunities, addresses, contacts, notes and tasks. Idempotent: existing demo records are kept."""
 
 
-
 def load_demo_data() -> None:
 	print("no demo data yet")

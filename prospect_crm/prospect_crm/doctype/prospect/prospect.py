@@ -9,8 +9,6 @@ from frappe.utils import flt
 
 from prospect_crm import backfill
 
-CLOSED_OPPORTUNITY_STATUSES = ("Lost", "Closed", "Converted")
-
 
 class Prospect(CRMNote):
 	# begin: auto-generated types
@@ -32,7 +30,9 @@ class Prospect(CRMNote):
 		self.validate_leads()
 		self.validate_opportunities()
 		self.open_pipeline_amount = sum(
-			flt(row.amount) for row in self.opportunities if row.status not in CLOSED_OPPORTUNITY_STATUSES
+			flt(row.amount)
+			for row in self.opportunities
+			if row.status not in backfill.CLOSED_OPPORTUNITY_STATUSES
 		)
 
 	def on_update(self):

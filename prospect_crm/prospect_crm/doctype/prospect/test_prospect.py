@@ -1,0 +1,123 @@
+# Copyright (c) 2026, prospect_crm contributors
+# License: MIT. See license.txt
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from prospect_crm.tests.utils import make_lead, make_opportunity, make_prospect, test_company
+
+
+class TestProspect(FrappeTestCase):
+	def test_named_by_company_name_and_fields_kept(self):
+		prospect = make_prospect(
+			"  Acme Fields  ",
+			customer_group=frappe.db.get_value("Customer Group", {"is_group": 0}, "name"),
+			no_of_employees="51-200",
+			annual_revenue=250000,
+			currency="EUR",
+			market_share=12.5,
+			territory=frappe.db.get_value("Territory", {}, "name"),
+			prospect_owner="Administrator",
+			website="acme.example.com",
+			fax="+33 1 23 45 67 89",
+		)
+		self.assertEqual(prospect.name, "Acme Fields")
+		saved = frappe.get_doc("Prospect", "Acme Fields")
+		self.assertEqual(saved.company_name, "Acme Fields")
+		self.assertEqual(saved.market_share, 12.5)
+		self.assertEqual(saved.website, "https://acme.example.com")
+		self.assertEqual(saved.company, test_company())
+
+	def test_duplicate_company_name_case_and_spaces(self):
+		make_prospect("Duplicate Corp")
+		for variant in ("duplicate corp", "  DUPLICATE CORP ", "Duplicate Corp"):
+			with self.assertRaises(frappe.DuplicateEntryError, msg=variant):
+				make_prospect(variant)
+		self.assertEqual(frappe.db.count("Prospect", {"company_name": "Duplicate Corp"}), 1)
+
+	def test_market_share_bounds(self):
+		for bad in (-1, 100.5, 1000):
+			with self.assertRaises(frappe.ValidationError):
+				make_prospect(f"Share {bad}", market_share=bad)
+		self.assertEqual(make_prospect("Share OK", market_share=100).market_share, 100)
+
+	def test_company_is_required(self):
+		with self.assertRaises(frappe.MandatoryError):
+			frappe.get_doc({"doctype": "Prospect", "company_name": "No Company"}).insert()
+
+	def test_adding_lead_in_table_sets_lead_prospect_and_removing_clears_it(self):
+		lead = make_lead("Table", email_id="table.lead@example.com")
+		prospect = make_prospect("Table Corp", leads=[{"lead": lead.name}])
+		self.assertEqual(frappe.db.get_value("Lead", lead.name, "prospect"), prospect.name)
+		row = frappe.get_all(
+			"Prospect Lead", filters={"parent": prospect.name}, fields=["lead_name", "email"]
+		)
+		self.assertEqual(row, [{"lead_name": lead.lead_name, "email": "table.lead@example.com"}])
+		prospect.reload()
+		prospect.leads = []
+		prospect.save()
+		self.assertFalse(frappe.db.get_value("Lead", lead.name, "prospect"))
+
+	def test_lead_in_two_prospects_is_refused(self):
+		lead = make_lead("Twice")
+		make_prospect("First Owner", leads=[{"lead": lead.name}])
+		with self.assertRaises(frappe.ValidationError):
+			make_prospect("Second Owner", leads=[{"lead": lead.name}])
+		self.assertFalse(frappe.db.exists("Prospect", "Second Owner"))
+		self.assertEqual(frappe.db.get_value("Lead", lead.name, "prospect"), "First Owner")
+
+	def test_missing_lead_is_refused(self):
+		with self.assertRaises(frappe.LinkValidationError):
+			make_prospect("Ghost Lead Corp", leads=[{"lead": "CRM-LEAD-DOES-NOT-EXIST"}])
+
+	def test_address_and_contact_are_loaded_and_unlinked_on_delete(self):
+		prospect = make_prospect("Address Corp")
+		other = make_prospect("Other Address Corp")
+		shared = frappe.get_doc(
+			{
+				"doctype": "Address",
+				"address_title": "Shared",
+				"address_line1": "1 rue de la Paix",
+				"city": "Paris",
+				"country": "France",
+				"links": [
+					{"link_doctype": "Prospect", "link_name": prospect.name},
+					{"link_doctype": "Prospect", "link_name": other.name},
+				],
+			}
+		).insert()
+		contact = frappe.get_doc(
+			{
+				"doctype": "Contact",
+				"first_name": "Alice",
+				"links": [{"link_doctype": "Prospect", "link_name": prospect.name}],
+			}
+		).insert()
+		loaded = frappe.get_doc("Prospect", prospect.name)
+		loaded.run_method("onload")
+		self.assertEqual([a.name for a in loaded.get("__onload").addr_list], [shared.name])
+		self.assertEqual([c.name for c in loaded.get("__onload").contact_list], [contact.name])
+
+		frappe.delete_doc("Prospect", prospect.name)
+		self.assertTrue(frappe.db.exists("Address", shared.name), "an address another document links is kept")
+		links = frappe.get_all("Dynamic Link", filters={"parent": shared.name}, pluck="link_name")
+		self.assertEqual(links, [other.name])
+
+	def test_delete_prospect_keeps_its_leads(self):
+		prospect = make_prospect("Delete Keeps Leads")
+		lead = make_lead("Kept", prospect=prospect.name)
+		frappe.delete_doc("Prospect", prospect.name)
+		self.assertTrue(frappe.db.exists("Lead", lead.name))
+		self.assertFalse(frappe.db.get_value("Lead", lead.name, "prospect"))
+
+	def test_open_pipeline_amount(self):
+		prospect = make_prospect("Pipeline Corp")
+		make_opportunity(prospect.name, opportunity_amount=1000)
+		lost = make_opportunity(prospect.name, opportunity_amount=300)
+		self.assertEqual(frappe.db.get_value("Prospect", prospect.name, "open_pipeline_amount"), 1300)
+		lost.status = "Lost"
+		lost.save()
+		self.assertEqual(frappe.db.get_value("Prospect", prospect.name, "open_pipeline_amount"), 1000)
+		prospect.reload()
+		prospect.save()
+		self.assertEqual(prospect.open_pipeline_amount, 1000)

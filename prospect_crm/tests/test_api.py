@@ -1,0 +1,180 @@
+"""Conversions, lead membership and activities: behaviour and permission checks of the whitelisted methods."""
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from prospect_crm import activities, api
+from prospect_crm.tests.utils import make_lead, make_opportunity, make_prospect
+
+
+def make_user(email, roles):
+	if not frappe.db.exists("User", email):
+		user = frappe.get_doc(
+			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
+		)
+		user.insert(ignore_permissions=True)
+	user = frappe.get_doc("User", email)
+	user.remove_roles(*[r.role for r in user.roles])
+	user.add_roles(*roles)
+	return email
+
+
+class TestPermissions(FrappeTestCase):
+	def tearDown(self):
+		frappe.set_user("Administrator")
+
+	def test_role_permissions(self):
+		sales_user = make_user("pcrm.sales.user@example.com", ["Sales User"])
+		sales_manager = make_user("pcrm.sales.manager@example.com", ["Sales Manager"])
+		for user, can_delete in ((sales_user, False), (sales_manager, True), ("Administrator", True)):
+			for ptype in ("read", "write", "create"):
+				self.assertTrue(frappe.has_permission("Prospect", ptype, user=user), (user, ptype))
+			self.assertEqual(bool(frappe.has_permission("Prospect", "delete", user=user)), can_delete, user)
+
+	def test_user_without_read_gets_nothing(self):
+		prospect = make_prospect("Secret Corp")
+		make_opportunity(prospect.name)
+		outsider = make_user("pcrm.outsider@example.com", ["Accounts User"])
+		frappe.set_user(outsider)
+		for call in (
+			lambda: api.get_opportunities(prospect.name),
+			lambda: activities.get_activities(prospect.name),
+			lambda: activities.get_open_activities("Prospect", prospect.name),
+			lambda: api.make_customer(prospect.name),
+			lambda: api.make_opportunity(prospect.name),
+			lambda: api.get_addresses_and_contacts(prospect.name),
+		):
+			with self.assertRaises(frappe.PermissionError):
+				call()
+
+	def test_add_lead_to_prospect_needs_write(self):
+		prospect = make_prospect("Write Corp")
+		lead = make_lead("Erin")
+		outsider = make_user("pcrm.outsider2@example.com", ["Accounts User"])
+		frappe.set_user(outsider)
+		with self.assertRaises(frappe.PermissionError):
+			api.add_lead_to_prospect(lead.name, prospect.name)
+		frappe.set_user("Administrator")
+		self.assertFalse(frappe.db.get_value("Lead", lead.name, "prospect"))
+		api.add_lead_to_prospect(lead.name, prospect.name)
+		self.assertEqual(frappe.db.get_value("Lead", lead.name, "prospect"), prospect.name)
+		self.assertEqual(frappe.db.count("Prospect Lead", {"lead": lead.name, "parent": prospect.name}), 1)
+		other = make_prospect("Write Corp Two")
+		with self.assertRaises(frappe.ValidationError):
+			api.add_lead_to_prospect(lead.name, other.name)
+
+
+class TestConversions(FrappeTestCase):
+	def test_make_customer_maps_fields_and_links_addresses_and_contacts(self):
+		prospect = make_prospect("Convert Corp", currency="EUR", website="convert.example.com")
+		address = frappe.get_doc(
+			{
+				"doctype": "Address",
+				"address_line1": "2 avenue Foch",
+				"city": "Lyon",
+				"country": "France",
+				"links": [{"link_doctype": "Prospect", "link_name": prospect.name}],
+			}
+		).insert()
+		contact = frappe.get_doc(
+			{
+				"doctype": "Contact",
+				"first_name": "Fanny",
+				"links": [{"link_doctype": "Prospect", "link_name": prospect.name}],
+			}
+		).insert()
+		customer = api.make_customer(prospect.name)
+		self.assertEqual(customer.customer_name, "Convert Corp")
+		self.assertEqual(customer.customer_type, "Company")
+		self.assertEqual(customer.prospect, prospect.name)
+		self.assertEqual(customer.default_currency, "EUR")
+		customer.insert()
+		for doctype, name in (("Address", address.name), ("Contact", contact.name)):
+			links = {(l.link_doctype, l.link_name) for l in frappe.get_doc(doctype, name).links}
+			self.assertIn(("Customer", customer.name), links)
+			self.assertIn(("Prospect", prospect.name), links)
+
+	def test_make_opportunity_from_prospect(self):
+		prospect = make_prospect("Opportunity Source", prospect_owner="Administrator")
+		opportunity = api.make_opportunity(prospect.name)
+		self.assertEqual((opportunity.opportunity_from, opportunity.party_name), ("Prospect", prospect.name))
+		opportunity.opportunity_amount = 10
+		opportunity.insert()
+		self.assertEqual(
+			frappe.db.count(
+				"Prospect Opportunity", {"opportunity": opportunity.name, "parent": prospect.name}
+			),
+			1,
+		)
+
+	def test_create_prospect_from_lead(self):
+		lead = make_lead(
+			"Gina", company_name="Lead Made Corp", website="leadmade.example.com", no_of_employees="11-50"
+		)
+		name = api.create_prospect_from_lead(lead.name)
+		prospect = frappe.get_doc("Prospect", name)
+		self.assertEqual(prospect.company_name, "Lead Made Corp")
+		self.assertEqual(prospect.no_of_employees, "11-50")
+		self.assertEqual([row.lead for row in prospect.leads], [lead.name])
+		self.assertEqual(frappe.db.get_value("Lead", lead.name, "prospect"), name)
+
+
+class TestActivities(FrappeTestCase):
+	def test_open_tasks_events_and_communications_of_prospect_leads_and_opportunities(self):
+		prospect = make_prospect("Activity Corp")
+		lead = make_lead("Hugo", prospect=prospect.name, email_id="hugo@example.com")
+		opportunity = make_opportunity(prospect.name)
+		for doctype, name in (
+			("Prospect", prospect.name),
+			("Lead", lead.name),
+			("Opportunity", opportunity.name),
+		):
+			frappe.get_doc(
+				{
+					"doctype": "ToDo",
+					"description": f"Call {name}",
+					"reference_type": doctype,
+					"reference_name": name,
+				}
+			).insert()
+		frappe.get_doc(
+			{
+				"doctype": "ToDo",
+				"description": "done",
+				"status": "Closed",
+				"reference_type": "Prospect",
+				"reference_name": prospect.name,
+			}
+		).insert()
+		event = frappe.get_doc(
+			{
+				"doctype": "Event",
+				"subject": "Demo meeting",
+				"event_type": "Public",
+				"starts_on": "2027-01-10 10:00:00",
+				"event_participants": [{"reference_doctype": "Lead", "reference_docname": lead.name}],
+			}
+		).insert()
+		communication = frappe.get_doc(
+			{
+				"doctype": "Communication",
+				"communication_type": "Communication",
+				"communication_medium": "Email",
+				"sent_or_received": "Sent",
+				"subject": "Hello Hugo",
+				"content": "Hi",
+				"reference_doctype": "Lead",
+				"reference_name": lead.name,
+			}
+		).insert(ignore_permissions=True)
+
+		data = activities.get_activities(prospect.name)
+		self.assertEqual(len(data["tasks"]), 3)
+		self.assertEqual([e.name for e in data["events"]], [event.name])
+		self.assertIn(communication.name, [c.name for c in data["communications"]])
+		timeline = {
+			(l.link_doctype, l.link_name)
+			for l in frappe.get_doc("Communication", communication.name).timeline_links
+		}
+		self.assertIn(("Prospect", prospect.name), timeline, "the email shows on the prospect's timeline")
+		self.assertEqual(activities.get_open_activities("Prospect", prospect.name)["tasks"], data["tasks"])
