@@ -87,21 +87,28 @@ def remove_opportunity_row(opportunity, method=None):
 def upsert_row(child_doctype, parentfield, link_field, link_name, prospect, values):
 	"""Make `link_name` appear in exactly `prospect`'s table (or in none when prospect is None).
 
-	Runs at most five queries: delete rows elsewhere, find the row, update or insert it, touch the parent.
+	A constant number of queries whatever the prospect's size. The parent rows are locked first, always
+	in the same order, so concurrent writers on one prospect queue up instead of deadlocking.
 	"""
 	child = DocType(child_doctype)
 	stale = frappe.qb.from_(child).select(child.parent).where(child[link_field] == link_name)
 	if prospect:
 		stale = stale.where(child.parent != prospect)
-	touched = set(stale.run(pluck=True))
-	if touched:
+	parents = set(stale.run(pluck=True))
+	if prospect:
+		parents.add(prospect)
+	if not parents:
+		return
+	timestamp, user = now(), frappe.session.user
+	lock_prospects(sorted(parents), timestamp)
+
+	if parents - {prospect}:
 		delete = frappe.qb.from_(child).delete().where(child[link_field] == link_name)
 		if prospect:
 			delete = delete.where(child.parent != prospect)
 		delete.run()
 
 	if prospect:
-		timestamp, user = now(), frappe.session.user
 		existing = frappe.db.get_value(
 			child_doctype, {"parent": prospect, "parenttype": "Prospect", link_field: link_name}, "name"
 		)
@@ -112,10 +119,35 @@ def upsert_row(child_doctype, parentfield, link_field, link_name, prospect, valu
 			update.where(child.name == existing).run()
 		else:
 			insert_row(child_doctype, parentfield, link_field, link_name, prospect, values, timestamp, user)
-		touched.add(prospect)
 
-	for name in touched:
-		touch_prospect(name)
+	if child_doctype == "Prospect Opportunity":
+		refresh_pipeline_amount(sorted(parents))
+	for name in parents:
+		frappe.publish_realtime(
+			"doc_update",
+			{"modified": timestamp, "doctype": "Prospect", "name": name},
+			doctype="Prospect",
+			docname=name,
+			after_commit=True,
+		)
+
+
+def lock_prospects(names: list[str], timestamp) -> None:
+	"""Bump the parents' modified (so an open form reloads rather than saving a stale table over the new
+	row); this also takes their row locks before any child row is touched."""
+	prospect = DocType("Prospect")
+	frappe.qb.update(prospect).set(prospect.modified, timestamp).where(prospect.name.isin(names)).run()
+
+
+def refresh_pipeline_amount(names: list[str]) -> None:
+	frappe.db.sql(
+		"""update `tabProspect` p set open_pipeline_amount = (
+			select coalesce(sum(o.amount), 0) from `tabProspect Opportunity` o
+			where o.parent = p.name and o.parenttype = 'Prospect'
+			and coalesce(o.status, '') not in %(closed)s
+		) where p.name in %(names)s""",
+		{"names": names, "closed": CLOSED_OPPORTUNITY_STATUSES},
+	)
 
 
 def insert_row(child_doctype, parentfield, link_field, link_name, prospect, values, timestamp, user):
@@ -132,34 +164,15 @@ def insert_row(child_doctype, parentfield, link_field, link_name, prospect, valu
 		link_field: link_name,
 		**values,
 	}
-	if not frappe.get_meta(child_doctype).autoname == "autoincrement":
+	if frappe.get_meta(child_doctype).autoname == "autoincrement":
+		columns["name"] = frappe.db.get_next_sequence_val(child_doctype)
+	else:
 		columns["name"] = frappe.generate_hash(length=10)
 	next_idx = (
 		frappe.qb.from_(child).select(Coalesce(Max(child.idx), 0) + 1).where(child.parent == prospect).run()
 	)[0][0]
 	columns["idx"] = next_idx
 	frappe.qb.into(child).columns(*columns).insert(*columns.values()).run()
-
-
-def touch_prospect(prospect: str) -> None:
-	"""Bump the parent's modified (so an open form reloads rather than overwriting the new row) and
-	recompute its open pipeline amount, in one UPDATE."""
-	timestamp = now()
-	frappe.db.sql(
-		"""update `tabProspect` set modified = %(now)s, open_pipeline_amount = (
-			select coalesce(sum(amount), 0) from `tabProspect Opportunity`
-			where parent = %(prospect)s and parenttype = 'Prospect'
-			and coalesce(status, '') not in %(closed)s
-		) where name = %(prospect)s""",
-		{"now": timestamp, "prospect": prospect, "closed": CLOSED_OPPORTUNITY_STATUSES},
-	)
-	frappe.publish_realtime(
-		"doc_update",
-		{"modified": timestamp, "doctype": "Prospect", "name": prospect},
-		doctype="Prospect",
-		docname=prospect,
-		after_commit=True,
-	)
 
 
 # ---- keeping Lead.prospect and the leads table in agreement ----
@@ -256,8 +269,11 @@ def rebuild_all(dry_run: bool = False) -> dict:
 				want = wanted.get((child_doctype, link_name))
 				if want:
 					upsert_row(child_doctype, parentfield, link_field, link_name, want[0], want[1])
-				for parent in set(parents) - {want and want[0]}:
-					touch_prospect(parent)
+				emptied = sorted(set(parents) - {want and want[0]})
+				if emptied:
+					lock_prospects(emptied, now())
+					if child_doctype == "Prospect Opportunity":
+						refresh_pipeline_amount(emptied)
 	return report
 
 

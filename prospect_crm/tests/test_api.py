@@ -90,7 +90,7 @@ class TestConversions(FrappeTestCase):
 		self.assertEqual(customer.default_currency, "EUR")
 		customer.insert()
 		for doctype, name in (("Address", address.name), ("Contact", contact.name)):
-			links = {(l.link_doctype, l.link_name) for l in frappe.get_doc(doctype, name).links}
+			links = {(link.link_doctype, link.link_name) for link in frappe.get_doc(doctype, name).links}
 			self.assertIn(("Customer", customer.name), links)
 			self.assertIn(("Prospect", prospect.name), links)
 
@@ -173,8 +173,8 @@ class TestActivities(FrappeTestCase):
 		self.assertEqual([e.name for e in data["events"]], [event.name])
 		self.assertIn(communication.name, [c.name for c in data["communications"]])
 		timeline = {
-			(l.link_doctype, l.link_name)
-			for l in frappe.get_doc("Communication", communication.name).timeline_links
+			(link.link_doctype, link.link_name)
+			for link in frappe.get_doc("Communication", communication.name).timeline_links
 		}
 		self.assertIn(("Prospect", prospect.name), timeline, "the email shows on the prospect's timeline")
 		self.assertEqual(activities.get_open_activities("Prospect", prospect.name)["tasks"], data["tasks"])

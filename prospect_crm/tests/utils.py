@@ -15,6 +15,7 @@ def test_company() -> str:
 
 
 def make_prospect(company_name: str, **values):
+	"""A prospect; names are used as given (each test class's records are rolled back after it)."""
 	prospect = frappe.get_doc(
 		{"doctype": "Prospect", "company_name": company_name, "company": test_company(), **values}
 	)

@@ -70,13 +70,18 @@ class Prospect(CRMNote):
 			seen.add(row.lead)
 		if not seen:
 			return
-		owners = frappe.get_all(
-			"Lead",
-			filters={"name": ("in", list(seen)), "prospect": ("is", "set")},
-			fields=["name", "prospect"],
-		)
-		for lead in owners:
-			if lead.prospect != self.name:
+		# Checked here: Frappe skips the link check of a field that has fetch_from fields.
+		leads = frappe.get_all("Lead", filters={"name": ("in", list(seen))}, fields=["name", "prospect"])
+		missing = seen - {lead.name for lead in leads}
+		if missing:
+			frappe.throw(
+				_("Could not find Lead {0}.").format(
+					", ".join(frappe.bold(name) for name in sorted(missing))
+				),
+				frappe.LinkValidationError,
+			)
+		for lead in leads:
+			if lead.prospect and lead.prospect != self.name:
 				frappe.throw(
 					_(
 						"Lead {0} already belongs to prospect {1}; a lead belongs to one prospect at most."
@@ -96,7 +101,14 @@ class Prospect(CRMNote):
 			opportunity = frappe.db.get_value(
 				"Opportunity", row.opportunity, ["name", "opportunity_from", "party_name"], as_dict=True
 			)
-			if opportunity and backfill.prospect_of_opportunity(opportunity) != self.name:
+			if not opportunity:
+				frappe.throw(
+					_("Row #{0}: Could not find Opportunity {1}.").format(
+						row.idx, frappe.bold(row.opportunity)
+					),
+					frappe.LinkValidationError,
+				)
+			if backfill.prospect_of_opportunity(opportunity) != self.name:
 				frappe.throw(
 					_("Row #{0}: Opportunity {1} is not for this prospect or one of its leads.").format(
 						row.idx, frappe.bold(row.opportunity)
