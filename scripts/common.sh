@@ -185,7 +185,8 @@ ensure_bench() {
 	done_step
 	if [ ! -d "$BENCH_DIR/apps/erpnext" ]; then
 		step "Getting ERPNext $ERPNEXT_BRANCH from $ERPNEXT_REPO"
-		in_bench "bench get-app --branch '$ERPNEXT_BRANCH' '$ERPNEXT_REPO' </dev/null" || die "bench get-app erpnext failed"
+		in_bench "bench get-app --branch '$ERPNEXT_BRANCH' '$ERPNEXT_REPO' </dev/null" 2>&1 | quiet_progress ||
+			die "bench get-app erpnext failed"
 		done_step
 	fi
 }
@@ -214,6 +215,11 @@ sync_app() {
 	done_step
 }
 
+# Bench prints progress bars with carriage returns: keep the log to one line per message.
+quiet_progress() {
+	tr '\r' '\n' | awk '!/Updating (DocTypes|customizations|Dashboard)|pkg_resources|^[[:space:]]*$/ { print; fflush() }'
+}
+
 site_exists() {
 	[ -f "$BENCH_DIR/sites/$1/site_config.json" ]
 }
@@ -227,10 +233,11 @@ new_site() {
 	local name="$1" force="${2:-}"
 	step "Creating site $name"
 	in_bench "bench new-site '$name' $force --db-root-username '$DB_ADMIN_USER' --db-root-password '$DB_ADMIN_PASSWORD' \
-		--admin-password '$ADMIN_PASSWORD' </dev/null" || die "bench new-site $name failed"
+		--admin-password '$ADMIN_PASSWORD' </dev/null" 2>&1 | quiet_progress || die "bench new-site $name failed"
 	done_step
 	step "Installing ERPNext on $name"
-	in_bench "bench --site '$name' install-app erpnext </dev/null" || die "install-app erpnext failed on $name"
+	in_bench "bench --site '$name' install-app erpnext </dev/null" 2>&1 | quiet_progress ||
+		die "install-app erpnext failed on $name"
 	done_step
 }
 

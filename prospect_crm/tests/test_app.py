@@ -34,3 +34,31 @@ class TestAppInstalled(FrappeTestCase):
 		for doctype in TAKEN_OVER:
 			self.assertEqual(frappe.db.get_value("DocType", doctype, "module"), MODULE, doctype)
 		self.assertIsNotNone(frappe.get_meta("Prospect").get_field("market_share"))
+
+
+class TestFrench(FrappeTestCase):
+	def test_every_label_and_option_of_the_app_is_translated(self):
+		from frappe.translate import get_translation_dict_from_file
+
+		path = frappe.get_app_path("prospect_crm", "translations", "fr.csv")
+		french = get_translation_dict_from_file(path, "fr", "prospect_crm")
+		sources = set(TAKEN_OVER)
+		for doctype in TAKEN_OVER:
+			for field in frappe.get_meta(doctype).fields:
+				sources.update(filter(None, (field.label, field.description)))
+		for custom_field in frappe.get_all(
+			"Custom Field", filters={"module": MODULE}, fields=["label", "description"]
+		):
+			sources.update(filter(None, (custom_field.label, custom_field.description)))
+		missing = sorted(source for source in sources if source not in french)
+		self.assertEqual(missing, [])
+
+	def test_french_user_sees_the_seed_words(self):
+		frappe.local.lang = "fr"
+		try:
+			frappe.clear_cache()
+			self.assertEqual(frappe._("Market Share"), "Part de marché")
+			self.assertEqual(frappe._("Address & Contact"), "Adresses et contact")
+			self.assertEqual(frappe._("Overview"), "Vue d'ensemble")
+		finally:
+			frappe.local.lang = "en"
