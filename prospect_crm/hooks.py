@@ -57,5 +57,7 @@ doc_events = {
 # Communications and Events of a prospect's leads and opportunities reach the prospect's timeline through
 # ERPNext's own Communication/Event hooks, which read the rows written by backfill.py.
 
+# ---- bench commands live in prospect_crm/commands.py (`bench --site S prospect-crm --help`) ----
+
 # ---- tests ----
 before_tests = "prospect_crm.tests.utils.before_tests"

@@ -1,0 +1,78 @@
+"""Bench commands: `bench --site S prospect-crm repair|ownership|demo|stats`."""
+
+import click
+from frappe.commands import get_site, pass_context
+
+
+@click.group("prospect-crm")
+def prospect_crm_group():
+	"""Prospect CRM administration."""
+
+
+def on_site(context, function):
+	import frappe
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		return function(frappe)
+	finally:
+		frappe.destroy()
+
+
+@prospect_crm_group.command("repair")
+@click.option("--dry-run", is_flag=True, help="Show what would change without writing.")
+@pass_context
+def repair(context, dry_run=False):
+	"""Rebuild every prospect's lead and opportunity rows from the Leads and Opportunities."""
+
+	def run(frappe):
+		from prospect_crm.backfill import rebuild_all
+
+		report = rebuild_all(dry_run=dry_run)
+		for kind in ("added", "refreshed", "removed"):
+			for doctype, prospect, link_name in report[kind]:
+				click.echo(f"{'would be ' if dry_run else ''}{kind}: {doctype} {link_name} in {prospect}")
+		total = sum(len(rows) for rows in report.values())
+		if dry_run:
+			frappe.db.rollback()
+		else:
+			frappe.db.commit()
+		click.echo(f"{total} row(s) {'to change' if dry_run else 'changed'}")
+
+	on_site(context, run)
+
+
+@prospect_crm_group.command("ownership")
+@pass_context
+def ownership(context):
+	"""Show which app owns the Prospect DocTypes and whether ERPNext's copy is dormant."""
+
+	def run(frappe):
+		from prospect_crm.install import ownership_report
+
+		for row in ownership_report():
+			click.echo(
+				f"{row['doctype']}: module {row['module']} (app {row['app']}), rows {row['rows']}, "
+				f"our definition {'in place' if row['matches_our_json'] else 'NOT in place'}, "
+				f"ERPNext's copy {'dormant' if row['erpnext_copy_dormant'] else 'ACTIVE'}"
+			)
+
+	on_site(context, run)
+
+
+@prospect_crm_group.command("demo")
+@pass_context
+def demo(context):
+	"""Load the demo prospects (idempotent: existing ones are kept)."""
+
+	def run(frappe):
+		from prospect_crm.demo import load_demo_data
+
+		load_demo_data()
+
+	on_site(context, run)
+
+
+commands = [prospect_crm_group]

@@ -1,0 +1,48 @@
+"""The bench commands, run as an administrator runs them (Frappe's CLI in a separate process)."""
+
+import subprocess
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import get_bench_path
+
+
+def frappe_cli(*args):
+	bench = get_bench_path()
+	return subprocess.run(
+		[
+			f"{bench}/env/bin/python",
+			"-m",
+			"frappe.utils.bench_helper",
+			"frappe",
+			"--site",
+			frappe.local.site,
+			*args,
+		],
+		cwd=f"{bench}/sites",
+		capture_output=True,
+		text=True,
+		timeout=300,
+	)
+
+
+class TestBenchCommands(FrappeTestCase):
+	def test_commands_are_registered(self):
+		result = frappe_cli("prospect-crm", "--help")
+		self.assertEqual(result.returncode, 0, result.stderr)
+		for command in ("repair", "ownership", "demo"):
+			self.assertIn(command, result.stdout)
+
+	def test_ownership_reports_our_module_and_dormant_erpnext_copy(self):
+		result = frappe_cli("prospect-crm", "ownership")
+		self.assertEqual(result.returncode, 0, result.stderr)
+		for doctype in ("Prospect", "Prospect Lead", "Prospect Opportunity"):
+			self.assertIn(f"{doctype}: module Prospect CRM (app prospect_crm)", result.stdout, result.stdout)
+		self.assertEqual(result.stdout.count("ERPNext's copy dormant"), 3)
+
+	def test_repair_dry_run_changes_nothing(self):
+		result = frappe_cli("prospect-crm", "repair", "--dry-run")
+		self.assertEqual(result.returncode, 0, result.stderr)
+		self.assertRegex(result.stdout, r"\d+ row\(s\) to change")
+		again = frappe_cli("prospect-crm", "repair", "--dry-run")
+		self.assertEqual(result.stdout, again.stdout)
