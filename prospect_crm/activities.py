@@ -88,6 +88,13 @@ def open_events(references: list[tuple[str, str]]) -> list[dict]:
 @frappe.whitelist()
 def get_open_activities(ref_doctype: str, ref_docname: str) -> dict:
 	"""Replaces ERPNext's unchecked `erpnext.crm.utils.get_open_activities` (see hooks.py)."""
+	if not ref_docname or not frappe.db.exists(ref_doctype, ref_docname):
+		# ERPNext's forms ask for an unsaved document too: nothing exists yet, nothing to show.
+		if not frappe.has_permission(ref_doctype, "read"):
+			frappe.throw(
+				_("You are not permitted to read {0}.").format(_(ref_doctype)), frappe.PermissionError
+			)
+		return {"tasks": [], "events": []}
 	check_read(ref_doctype, ref_docname)
 	if ref_doctype == "Prospect":
 		references = readable_references(ref_docname)

@@ -82,6 +82,8 @@ check_prerequisites() {
 	command -v node >/dev/null || die "node is missing: install Node.js 18 or 20 (apt-get install nodejs)"
 	command -v yarn >/dev/null || die "yarn is missing: npm install -g yarn"
 	command -v mysql >/dev/null || die "the MariaDB client is missing: apt-get install mariadb-client"
+	[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || command -v chromium >/dev/null ||
+		echo "    warning: Chromium is missing; the browser test will fail (apt-get install chromium)"
 	mysql_root -e "select 1" >/dev/null 2>&1 ||
 		die "MariaDB does not answer on $DB_HOST:$DB_PORT as $DB_ROOT_USER (set DB_ROOT_USER/DB_ROOT_PASSWORD)"
 	local redis_hostport="${REDIS_URL#redis://}"

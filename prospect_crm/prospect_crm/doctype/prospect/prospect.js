@@ -1,9 +1,41 @@
 // Copyright (c) 2026, prospect_crm contributors
 // License: MIT. See license.txt
 
+// The form only renders: the data comes from the controller's onload (addresses, contacts) and from
+// prospect_crm.activities (tasks, events, emails); rows of Leads and Opportunities are written by the
+// server when a Lead or an Opportunity is saved.
+
 frappe.ui.form.on("Prospect", {
+	setup(frm) {
+		frm.set_query("lead", "leads", () => ({
+			filters: { prospect: ["in", ["", frm.doc.name]] },
+		}));
+	},
+
+	set_new_doc_defaults(frm) {
+		// "Create a new Lead" / "Create a new Opportunity" from a cell open a document already linked here.
+		frm.get_docfield("leads", "lead").get_route_options_for_new_doc = () => ({
+			prospect: frm.doc.name,
+			company_name: frm.doc.company_name,
+			company: frm.doc.company,
+			territory: frm.doc.territory,
+			industry: frm.doc.industry,
+			lead_owner: frm.doc.prospect_owner,
+		});
+		frm.get_docfield("opportunities", "opportunity").get_route_options_for_new_doc = () => ({
+			opportunity_from: "Prospect",
+			party_name: frm.doc.name,
+			customer_name: frm.doc.company_name,
+			company: frm.doc.company,
+			opportunity_owner: frm.doc.prospect_owner,
+			currency: frm.doc.currency,
+		});
+	},
+
 	refresh(frm) {
+		frm.trigger("set_new_doc_defaults");
 		if (!frm.is_new()) {
+			frappe.dynamic_link = { doc: frm.doc, fieldname: "name", doctype: "Prospect" };
 			if (frappe.model.can_create("Customer")) {
 				frm.add_custom_button(
 					__("Customer"),
@@ -28,10 +60,7 @@ frappe.ui.form.on("Prospect", {
 
 	show_notes(frm) {
 		if (frm.is_new()) return;
-		new erpnext.utils.CRMNotes({
-			frm,
-			notes_wrapper: $(frm.fields_dict.notes_html.wrapper),
-		}).refresh();
+		prospect_crm.render_notes(frm, $(frm.fields_dict.notes_html.wrapper));
 	},
 
 	show_activities(frm) {
@@ -44,3 +73,97 @@ frappe.ui.form.on("Prospect", {
 		}).refresh();
 	},
 });
+
+// A lead or opportunity created from a cell is already in this prospect on the server (its save wrote
+// the row): reload to show that row instead of keeping an unsaved copy of it.
+function reload_if_written_by_server(frm, doctype, name, fields, is_ours) {
+	if (!name || frm.is_new() || name.startsWith("new-")) return;
+	frappe.db.get_value(doctype, name, fields).then((r) => {
+		if (r.message && is_ours(r.message)) frm.reload_doc();
+	});
+}
+
+frappe.ui.form.on("Prospect Lead", {
+	lead(frm, cdt, cdn) {
+		const row = locals[cdt][cdn];
+		reload_if_written_by_server(frm, "Lead", row.lead, ["prospect"], (lead) => lead.prospect === frm.doc.name);
+	},
+});
+
+frappe.ui.form.on("Prospect Opportunity", {
+	opportunity(frm, cdt, cdn) {
+		const row = locals[cdt][cdn];
+		reload_if_written_by_server(
+			frm,
+			"Opportunity",
+			row.opportunity,
+			["opportunity_from", "party_name"],
+			(opp) => opp.opportunity_from === "Prospect" && opp.party_name === frm.doc.name
+		);
+	},
+});
+
+frappe.provide("prospect_crm");
+
+// Notes: newest first, each with its author and time; adding, editing and deleting go through the
+// controller's permission-checked methods, which save the prospect (so the HTML is sanitized).
+prospect_crm.render_notes = function (frm, wrapper) {
+	const can_write = frm.perm[0] && frm.perm[0].write;
+	const notes = (frm.doc.notes || [])
+		.slice()
+		.sort((a, b) => (b.added_on || "").localeCompare(a.added_on || ""));
+	wrapper.html(`
+		<div class="prospect-notes">
+			${can_write ? `<div class="text-right mb-3"><button class="btn btn-sm btn-default pcrm-new-note">
+				${frappe.utils.icon("add", "sm")} ${__("New Note")}</button></div>` : ""}
+			${notes.length ? "" : `<div class="text-muted">${__("No notes yet.")}</div>`}
+			${notes
+				.map(
+					(note) => `
+				<div class="pcrm-note border rounded p-3 mb-3" data-name="${note.name}">
+					<div class="d-flex justify-content-between text-muted small mb-2">
+						<span class="pcrm-note-author">${frappe.utils.escape_html(
+							note.added_by ? frappe.user_info(note.added_by).fullname : ""
+						)} · ${note.added_on ? comment_when(note.added_on) : ""}</span>
+						${
+							can_write
+								? `<span><a class="pcrm-edit-note mr-3">${__("Edit")}</a>
+								<a class="pcrm-delete-note text-danger">${__("Delete")}</a></span>`
+								: ""
+						}
+					</div>
+					<div class="pcrm-note-content ql-editor read-mode">${note.note || ""}</div>
+				</div>`
+				)
+				.join("")}
+		</div>`);
+
+	const note_dialog = (title, value, action) => {
+		const dialog = new frappe.ui.Dialog({
+			title,
+			fields: [{ label: __("Note"), fieldname: "note", fieldtype: "Text Editor", reqd: 1 }],
+			primary_action_label: __("Save"),
+			primary_action: ({ note }) => {
+				dialog.hide();
+				action(note).then(() => frm.reload_doc());
+			},
+		});
+		dialog.show();
+		if (value) dialog.set_value("note", value);
+	};
+
+	wrapper.find(".pcrm-new-note").on("click", () =>
+		note_dialog(__("Add a Note"), "", (note) => frm.call("add_note", { note }))
+	);
+	wrapper.find(".pcrm-edit-note").on("click", function () {
+		const name = $(this).closest(".pcrm-note").attr("data-name");
+		const row = (frm.doc.notes || []).find((n) => String(n.name) === name);
+		note_dialog(__("Edit Note"), row && row.note, (note) => frm.call("edit_note", { note, row_id: name }));
+	});
+	wrapper.find(".pcrm-delete-note").on("click", function () {
+		const name = $(this).closest(".pcrm-note").attr("data-name");
+		frappe.confirm(__("Delete this note?"), () =>
+			frm.call("delete_note", { row_id: name }).then(() => frm.reload_doc())
+		);
+	});
+};

@@ -5,7 +5,7 @@ import frappe
 from erpnext.crm.utils import CRMNote
 from frappe import _
 from frappe.contacts.address_and_contact import delete_contact_and_address, load_address_and_contact
-from frappe.utils import flt
+from frappe.utils import cstr, flt
 
 from prospect_crm import backfill
 
@@ -42,6 +42,32 @@ class Prospect(CRMNote):
 		lead = frappe.qb.DocType("Lead")
 		frappe.qb.update(lead).set(lead.prospect, None).where(lead.prospect == self.name).run()
 		delete_contact_and_address(self.doctype, self.name)
+
+	# Notes: ERPNext's CRMNote methods only need read access and edit without saving (so without
+	# sanitizing); these require write access and always save.
+	@frappe.whitelist()
+	def add_note(self, note: str):
+		self.check_permission("write")
+		super().add_note(note)
+
+	@frappe.whitelist()
+	def edit_note(self, note: str, row_id: str):
+		self.check_permission("write")
+		row = self.get_note(row_id)
+		row.note = note
+		self.save()
+
+	@frappe.whitelist()
+	def delete_note(self, row_id: str):
+		self.check_permission("write")
+		self.remove(self.get_note(row_id))
+		self.save()
+
+	def get_note(self, row_id):
+		for row in self.notes:
+			if cstr(row.name) == cstr(row_id):
+				return row
+		frappe.throw(_("Note {0} does not exist.").format(row_id), frappe.DoesNotExistError)
 
 	def validate_company_name(self):
 		if not self.company_name:
