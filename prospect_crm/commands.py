@@ -75,4 +75,27 @@ def demo(context):
 	on_site(context, run)
 
 
+@prospect_crm_group.command("stats")
+@click.option(
+	"--days", default=30, show_default=True, help="Days without activity that make a prospect idle."
+)
+@pass_context
+def stats(context, days=30):
+	"""Counts, open pipeline amount, and prospects without activity for --days days."""
+
+	def run(frappe):
+		from prospect_crm.dashboard import get_stats
+
+		data = get_stats(days)
+		click.echo(f"prospects: {data['prospects']}")
+		click.echo(f"lead rows: {data['lead_rows']}")
+		click.echo(f"opportunity rows: {data['opportunity_rows']}")
+		click.echo(f"open pipeline amount: {data['open_pipeline_amount']}")
+		click.echo(f"without activity for {days} days: {len(data['inactive_prospects'])}")
+		for name in data["inactive_prospects"]:
+			click.echo(f"  {name}")
+
+	on_site(context, run)
+
+
 commands = [prospect_crm_group]

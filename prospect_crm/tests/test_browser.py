@@ -6,15 +6,12 @@ Frappe's own web server. Screenshots go to $PROSPECT_CRM_ARTIFACTS/screenshots.
 
 import os
 import shutil
-import socket
-import subprocess
-import time
-import urllib.request
 from urllib.parse import quote
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import get_bench_path
+
+from prospect_crm.tests.server import LiveServer, artifacts_dir
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 TABS_EN = ["Overview", "Address & Contact", "Leads", "Opportunities", "Activities", "Notes"]
@@ -28,12 +25,6 @@ CHROMIUM_ARGS = [
 	"--no-first-run",
 	"--disable-sync",
 ]
-
-
-def free_port() -> int:
-	with socket.socket() as s:
-		s.bind(("127.0.0.1", 0))
-		return s.getsockname()[1]
 
 
 class TestProspectFormInBrowser(FrappeTestCase):
@@ -50,39 +41,9 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		except ImportError as e:
 			raise AssertionError("playwright is missing: pip install -r requirements-dev.txt") from e
 
-		cls.artifacts = os.path.join(os.environ.get("PROSPECT_CRM_ARTIFACTS", "/tmp"), "screenshots")
-		os.makedirs(cls.artifacts, exist_ok=True)
-		cls.port = free_port()
-		bench = get_bench_path()
-		cls.server_log = open(os.path.join(cls.artifacts, "server.log"), "w")
-		cls.server = subprocess.Popen(
-			[
-				f"{bench}/env/bin/python",
-				"-m",
-				"frappe.utils.bench_helper",
-				"frappe",
-				"--site",
-				frappe.local.site,
-				"serve",
-				"--port",
-				str(cls.port),
-				"--noreload",
-			],
-			cwd=f"{bench}/sites",
-			stdout=cls.server_log,
-			stderr=subprocess.STDOUT,
-		)
-		cls.base = f"http://127.0.0.1:{cls.port}"
-		deadline = time.time() + 90
-		while time.time() < deadline:
-			try:
-				urllib.request.urlopen(f"{cls.base}/api/method/ping", timeout=2)
-				break
-			except OSError:
-				time.sleep(0.5)
-		else:
-			cls.server.terminate()
-			raise AssertionError(f"the test server did not start; see {cls.server_log.name}")
+		cls.artifacts = artifacts_dir("screenshots")
+		cls.server = LiveServer(cls.artifacts)
+		cls.base = cls.server.base
 		from frappe.utils.password import update_password
 
 		update_password("Administrator", "admin")
@@ -91,9 +52,7 @@ class TestProspectFormInBrowser(FrappeTestCase):
 
 	@classmethod
 	def tearDownClass(cls):
-		cls.server.terminate()
-		cls.server.wait(timeout=30)
-		cls.server_log.close()
+		cls.server.stop()
 		frappe.db.set_value("User", "Administrator", "language", "en")
 		frappe.db.commit()
 		super().tearDownClass()

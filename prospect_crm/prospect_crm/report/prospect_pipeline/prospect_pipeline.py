@@ -1,0 +1,197 @@
+# Copyright (c) 2026, prospect_crm contributors
+# License: MIT. See license.txt
+"""One line per prospect: open leads and opportunities, pipeline and weighted amounts, expected closing
+range, last and next activity. A fixed number of queries whatever the number of prospects."""
+
+import frappe
+from frappe import _
+from frappe.utils import flt, getdate, now_datetime, today
+
+from prospect_crm.backfill import CLOSED_OPPORTUNITY_STATUSES
+
+CLOSED_LEAD_STATUSES = ("Converted", "Do Not Contact", "Lost Quotation")
+
+
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	if filters.from_date and filters.to_date and getdate(filters.from_date) > getdate(filters.to_date):
+		frappe.throw(_("Expected Closing From must be before Expected Closing To."))
+	columns = get_columns()
+	data = get_data(filters)
+	return columns, data, None, get_chart(data)
+
+
+def get_columns():
+	return [
+		{
+			"label": _("Prospect"),
+			"fieldname": "prospect",
+			"fieldtype": "Link",
+			"options": "Prospect",
+			"width": 200,
+		},
+		{
+			"label": _("Territory"),
+			"fieldname": "territory",
+			"fieldtype": "Link",
+			"options": "Territory",
+			"width": 120,
+		},
+		{
+			"label": _("Industry"),
+			"fieldname": "industry",
+			"fieldtype": "Link",
+			"options": "Industry Type",
+			"width": 120,
+		},
+		{
+			"label": _("Prospect Owner"),
+			"fieldname": "prospect_owner",
+			"fieldtype": "Link",
+			"options": "User",
+			"width": 140,
+		},
+		{"label": _("Open Leads"), "fieldname": "open_leads", "fieldtype": "Int", "width": 100},
+		{
+			"label": _("Open Opportunities"),
+			"fieldname": "open_opportunities",
+			"fieldtype": "Int",
+			"width": 130,
+		},
+		{
+			"label": _("Pipeline Amount"),
+			"fieldname": "pipeline_amount",
+			"fieldtype": "Currency",
+			"width": 140,
+		},
+		{
+			"label": _("Weighted Amount"),
+			"fieldname": "weighted_amount",
+			"fieldtype": "Currency",
+			"width": 140,
+		},
+		{"label": _("Expected Closing From"), "fieldname": "closing_from", "fieldtype": "Date", "width": 120},
+		{"label": _("Expected Closing To"), "fieldname": "closing_to", "fieldtype": "Date", "width": 120},
+		{"label": _("Last Activity"), "fieldname": "last_activity", "fieldtype": "Datetime", "width": 160},
+		{"label": _("Next Activity"), "fieldname": "next_activity", "fieldtype": "Datetime", "width": 160},
+	]
+
+
+def get_data(filters):
+	prospect_filters = {
+		key: filters[key]
+		for key in ("company", "territory", "industry", "prospect_owner")
+		if filters.get(key)
+	}
+	prospects = frappe.get_list(
+		"Prospect",
+		filters=prospect_filters,
+		fields=["name", "territory", "industry", "prospect_owner"],
+		order_by="name asc",
+		limit_page_length=0,
+	)
+	if not prospects:
+		return []
+	names = [p.name for p in prospects]
+
+	closing_condition, values = "", {"names": names, "closed": CLOSED_OPPORTUNITY_STATUSES}
+	if filters.from_date:
+		closing_condition += " and expected_closing >= %(from_date)s"
+		values["from_date"] = filters.from_date
+	if filters.to_date:
+		closing_condition += " and expected_closing <= %(to_date)s"
+		values["to_date"] = filters.to_date
+	opportunities = {
+		row.parent: row
+		for row in frappe.db.sql(
+			f"""select parent, count(*) as open_opportunities, sum(amount) as pipeline_amount,
+				sum(amount * coalesce(probability, 0) / 100) as weighted_amount,
+				min(expected_closing) as closing_from, max(expected_closing) as closing_to
+			from `tabProspect Opportunity`
+			where parenttype = 'Prospect' and parent in %(names)s
+				and coalesce(status, '') not in %(closed)s {closing_condition}
+			group by parent""",
+			values,
+			as_dict=True,
+		)
+	}
+	leads = dict(
+		frappe.db.sql(
+			"""select parent, count(*) from `tabProspect Lead`
+			where parenttype = 'Prospect' and parent in %(names)s and coalesce(status, '') not in %(closed)s
+			group by parent""",
+			{"names": names, "closed": CLOSED_LEAD_STATUSES},
+		)
+	)
+	last_activity = dict(
+		frappe.db.sql(
+			"""select prospect, max(at) from (
+				select reference_name as prospect, communication_date as at from `tabCommunication`
+					where reference_doctype = 'Prospect' and reference_name in %(names)s
+				union all
+				select l.link_name, c.communication_date from `tabCommunication Link` l
+					join `tabCommunication` c on c.name = l.parent
+					where l.link_doctype = 'Prospect' and l.link_name in %(names)s
+				union all
+				select reference_name, creation from `tabComment`
+					where reference_doctype = 'Prospect' and reference_name in %(names)s
+					and comment_type = 'Comment'
+			) activities group by prospect""",
+			{"names": names},
+		)
+	)
+	next_activity = dict(
+		frappe.db.sql(
+			"""select prospect, min(at) from (
+				select reference_name as prospect, cast(date as datetime) as at from `tabToDo`
+					where reference_type = 'Prospect' and reference_name in %(names)s
+					and status = 'Open' and date >= %(today)s
+				union all
+				select p.reference_docname, e.starts_on from `tabEvent Participants` p
+					join `tabEvent` e on e.name = p.parent
+					where p.reference_doctype = 'Prospect' and p.reference_docname in %(names)s
+					and e.status = 'Open' and e.starts_on >= %(now)s
+			) activities group by prospect""",
+			{"names": names, "today": today(), "now": now_datetime()},
+		)
+	)
+
+	data = []
+	for prospect in prospects:
+		opp = opportunities.get(prospect.name) or {}
+		if (filters.from_date or filters.to_date) and not opp:
+			continue
+		data.append(
+			{
+				"prospect": prospect.name,
+				"territory": prospect.territory,
+				"industry": prospect.industry,
+				"prospect_owner": prospect.prospect_owner,
+				"open_leads": leads.get(prospect.name, 0),
+				"open_opportunities": opp.get("open_opportunities", 0),
+				"pipeline_amount": flt(opp.get("pipeline_amount")),
+				"weighted_amount": flt(opp.get("weighted_amount")),
+				"closing_from": opp.get("closing_from"),
+				"closing_to": opp.get("closing_to"),
+				"last_activity": last_activity.get(prospect.name),
+				"next_activity": next_activity.get(prospect.name),
+			}
+		)
+	return data
+
+
+def get_chart(data):
+	top = sorted(data, key=lambda row: row["pipeline_amount"], reverse=True)[:10]
+	if not top:
+		return None
+	return {
+		"data": {
+			"labels": [row["prospect"] for row in top],
+			"datasets": [
+				{"name": _("Pipeline Amount"), "values": [row["pipeline_amount"] for row in top]},
+				{"name": _("Weighted Amount"), "values": [row["weighted_amount"] for row in top]},
+			],
+		},
+		"type": "bar",
+		"fieldtype": "Currency",
+	}

@@ -1,0 +1,151 @@
+"""Admin surface: the Prospect Pipeline report, Data Import of prospects with child rows, bench stats."""
+
+import os
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import add_days, today
+
+from prospect_crm.prospect_crm.report.prospect_pipeline.prospect_pipeline import execute
+from prospect_crm.tests.test_commands import frappe_cli
+from prospect_crm.tests.utils import make_lead, make_opportunity, make_prospect, test_company
+
+
+class TestPipelineReport(FrappeTestCase):
+	def test_one_line_per_prospect_with_amounts_and_activities(self):
+		territory = frappe.db.get_value("Territory", {"is_group": 0}, "name") or "All Territories"
+		prospect = make_prospect("Report Corp", territory=territory)
+		make_lead("Ivy", prospect=prospect.name)
+		make_opportunity(
+			prospect.name, opportunity_amount=1000, probability=50, expected_closing=add_days(today(), 10)
+		)
+		make_opportunity(
+			prospect.name, opportunity_amount=3000, probability=10, expected_closing=add_days(today(), 40)
+		)
+		lost = make_opportunity(prospect.name, opportunity_amount=99999)
+		lost.status = "Lost"
+		lost.save()
+		frappe.get_doc(
+			{
+				"doctype": "ToDo",
+				"description": "follow up",
+				"reference_type": "Prospect",
+				"reference_name": prospect.name,
+				"date": add_days(today(), 2),
+			}
+		).insert()
+		prospect.add_comment("Comment", "called them")
+
+		columns, data, _message, chart = execute({"company": test_company(), "territory": territory})
+		row = next(r for r in data if r["prospect"] == prospect.name)
+		self.assertEqual(row["open_leads"], 1)
+		self.assertEqual(row["open_opportunities"], 2)
+		self.assertEqual(row["pipeline_amount"], 4000)
+		self.assertEqual(row["weighted_amount"], 800)
+		self.assertEqual(str(row["closing_from"]), add_days(today(), 10))
+		self.assertEqual(str(row["closing_to"]), add_days(today(), 40))
+		self.assertIsNotNone(row["last_activity"])
+		self.assertEqual(str(row["next_activity"])[:10], add_days(today(), 2))
+		self.assertIn("pipeline_amount", [c["fieldname"] for c in columns])
+		self.assertIn(prospect.name, chart["data"]["labels"])
+
+		_columns, narrowed, *_ = execute(
+			{"from_date": add_days(today(), 30), "to_date": add_days(today(), 50)}
+		)
+		row = next(r for r in narrowed if r["prospect"] == prospect.name)
+		self.assertEqual(row["pipeline_amount"], 3000)
+
+	def test_bad_date_range_is_refused(self):
+		with self.assertRaises(frappe.ValidationError):
+			execute({"from_date": today(), "to_date": add_days(today(), -1)})
+
+	def test_report_respects_read_permission(self):
+		make_prospect("Report Hidden Corp")
+		if not frappe.db.exists("User", "pcrm.report.outsider@example.com"):
+			frappe.get_doc(
+				{"doctype": "User", "email": "pcrm.report.outsider@example.com", "first_name": "Out"}
+			).insert()
+		frappe.set_user("pcrm.report.outsider@example.com")
+		try:
+			with self.assertRaises(frappe.PermissionError):
+				execute({})
+		finally:
+			frappe.set_user("Administrator")
+
+
+class TestDataImport(FrappeTestCase):
+	def import_csv(self, content):
+		file = frappe.get_doc(
+			{
+				"doctype": "File",
+				"file_name": f"prospects-{frappe.generate_hash(length=6)}.csv",
+				"content": content,
+				"is_private": 1,
+			}
+		).insert()
+		data_import = frappe.get_doc(
+			{
+				"doctype": "Data Import",
+				"reference_doctype": "Prospect",
+				"import_type": "Insert New Records",
+				"import_file": file.file_url,
+			}
+		).insert()
+		data_import.start_import()
+		data_import.reload()
+		return data_import
+
+	def test_sample_file_imports_prospects_with_notes(self):
+		path = os.path.join(
+			frappe.get_app_path("prospect_crm"), "..", "docs", "samples", "prospect_import.csv"
+		)
+		with open(path) as f:
+			content = f.read().replace("{company}", test_company())
+		data_import = self.import_csv(content)
+		self.assertEqual(
+			data_import.status,
+			"Success",
+			data_import.as_dict().get("import_log")
+			or frappe.get_all(
+				"Data Import Log", filters={"data_import": data_import.name}, fields=["messages"]
+			),
+		)
+		alpha = frappe.get_doc("Prospect", "Import Alpha")
+		self.assertEqual(alpha.no_of_employees, "11-50")
+		self.assertEqual(alpha.market_share, 5)
+		self.assertEqual(len(alpha.notes), 2)
+		self.assertEqual(len(frappe.get_doc("Prospect", "Import Beta").notes), 1)
+
+	def test_import_with_lead_rows_links_both_sides(self):
+		lead = make_lead("Imported")
+		content = f"Company Name,Company,Lead (Leads)\nImport Gamma,{test_company()},{lead.name}\n"
+		data_import = self.import_csv(content)
+		self.assertEqual(data_import.status, "Success")
+		self.assertEqual(frappe.db.get_value("Lead", lead.name, "prospect"), "Import Gamma")
+
+	def test_template_lists_the_prospect_fields(self):
+		from frappe.core.doctype.data_import.exporter import Exporter
+
+		exporter = Exporter(
+			"Prospect",
+			export_fields={"Prospect": ["company_name", "company", "market_share"], "leads": ["lead"]},
+			export_data=False,
+			file_type="CSV",
+		)
+		header = exporter.get_csv_array_for_export()[0]
+		self.assertIn("Market Share", header)
+		self.assertIn("Lead (Leads)", header)
+
+
+class TestStatsCommand(FrappeTestCase):
+	def test_stats_prints_counts_and_idle_prospects(self):
+		result = frappe_cli("prospect-crm", "stats", "--days", "30")
+		self.assertEqual(result.returncode, 0, result.stderr)
+		for label in (
+			"prospects:",
+			"lead rows:",
+			"opportunity rows:",
+			"open pipeline amount:",
+			"without activity for 30 days:",
+		):
+			self.assertIn(label, result.stdout)
