@@ -126,6 +126,28 @@ def make_customer(source_name: str, target_doc=None):
 
 
 @frappe.whitelist()
+def make_quotation(source_name: str, target_doc=None):
+	check_read("Prospect", source_name)
+	check_permission("Quotation", "create")
+
+	def set_missing_values(source, target):
+		target.quotation_to = "Prospect"
+		target.party_name = source.name
+		target.customer_name = source.company_name
+		if source.currency:
+			target.currency = source.currency
+		target.run_method("set_missing_values")
+
+	return get_mapped_doc(
+		"Prospect",
+		source_name,
+		{"Prospect": {"doctype": "Quotation", "field_no_map": ["notes", "currency"]}},
+		target_doc,
+		set_missing_values,
+	)
+
+
+@frappe.whitelist()
 def make_opportunity(source_name: str, target_doc=None):
 	check_read("Prospect", source_name)
 	check_permission("Opportunity", "create")
@@ -146,25 +168,6 @@ def make_opportunity(source_name: str, target_doc=None):
 		target_doc,
 		set_missing_values,
 	)
-
-
-def link_prospect_addresses_and_contacts(customer, method=None):
-	"""A customer made from a prospect gets the prospect's addresses and contacts too (Customer.after_insert)."""
-	if not customer.get("prospect"):
-		return
-	for doctype in ("Address", "Contact"):
-		names = frappe.get_all(
-			"Dynamic Link",
-			filters={"parenttype": doctype, "link_doctype": "Prospect", "link_name": customer.prospect},
-			pluck="parent",
-		)
-		for name in set(names):
-			doc = frappe.get_doc(doctype, name)
-			if not any(
-				link.link_doctype == "Customer" and link.link_name == customer.name for link in doc.links
-			):
-				doc.append("links", {"link_doctype": "Customer", "link_name": customer.name})
-				doc.save(ignore_permissions=True)
 
 
 @frappe.whitelist()

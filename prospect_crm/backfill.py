@@ -19,6 +19,7 @@ LEAD_ROW_FIELDS = {
 	"mobile_no": "mobile_no",
 	"lead_owner": "lead_owner",
 }
+NUMERIC_TYPES = ("Currency", "Float", "Percent", "Int", "Check")
 CLOSED_OPPORTUNITY_STATUSES = ("Lost", "Closed", "Converted")
 OPPORTUNITY_ROW_FIELDS = {
 	"amount": "opportunity_amount",
@@ -100,6 +101,7 @@ def upsert_row(child_doctype, parentfield, link_field, link_name, prospect, valu
 	if not parents:
 		return
 	timestamp, user = now(), frappe.session.user
+	values = not_null(child_doctype, values)
 	lock_prospects(sorted(parents), timestamp)
 
 	if parents - {prospect}:
@@ -130,6 +132,15 @@ def upsert_row(child_doctype, parentfield, link_field, link_name, prospect, valu
 			docname=name,
 			after_commit=True,
 		)
+
+
+def not_null(child_doctype: str, values: dict) -> dict:
+	"""Numeric columns are NOT NULL: an Opportunity without amount or probability writes 0."""
+	meta = frappe.get_meta(child_doctype)
+	return {
+		field: (0 if value is None and meta.get_field(field).fieldtype in NUMERIC_TYPES else value)
+		for field, value in values.items()
+	}
 
 
 def lock_prospects(names: list[str], timestamp) -> None:

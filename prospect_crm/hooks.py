@@ -42,15 +42,22 @@ override_whitelisted_methods = {
 doc_events = {
 	"Lead": {
 		"validate": "prospect_crm.backfill.validate_lead_prospect",
-		"on_update": "prospect_crm.backfill.refresh_lead_row",
+		"on_update": [
+			"prospect_crm.backfill.refresh_lead_row",
+			"prospect_crm.contacts.link_lead_to_its_prospect",
+		],
 		"on_trash": "prospect_crm.backfill.remove_lead_row",
 	},
 	"Opportunity": {
+		"validate": "prospect_crm.contacts.propose_primary_contact",
 		"on_update": "prospect_crm.backfill.refresh_opportunity_row",
 		"on_trash": "prospect_crm.backfill.remove_opportunity_row",
 	},
+	"Quotation": {
+		"validate": "prospect_crm.contacts.propose_primary_contact",
+	},
 	"Customer": {
-		"after_insert": "prospect_crm.api.link_prospect_addresses_and_contacts",
+		"after_insert": "prospect_crm.contacts.link_prospect_to_customer",
 	},
 }
 
@@ -58,6 +65,12 @@ doc_events = {
 # ERPNext's own Communication/Event hooks, which read the rows written by backfill.py.
 
 # ---- bench commands live in prospect_crm/commands.py (`bench --site S prospect-crm --help`) ----
+
+# ---- desk ----
+# lead.js replaces ERPNext's "Create > Opportunity" dialog, which always pushes a new prospect.
+doctype_js = {
+	"Lead": "public/js/lead.js",
+}
 
 # ---- tests ----
 before_tests = "prospect_crm.tests.utils.before_tests"

@@ -4,6 +4,7 @@ ERPNext's `update_prospect` rewrites the row from Lead.on_update and `remove_lin
 prospect whose only lead is deleted. Both are replaced by the doc_events declared in hooks.py.
 """
 
+import frappe
 from erpnext.crm.doctype.lead.lead import Lead as ERPNextLead
 
 
@@ -16,3 +17,18 @@ class Lead(ERPNextLead):
 
 	def get_linked_prospects(self):
 		return [{"parent": self.prospect}] if self.get("prospect") else []
+
+	@frappe.whitelist()
+	def create_prospect_and_contact(self, data):
+		"""ERPNext's conversion dialog: the prospect is created the permission-checked way, and only when
+		the Prospect CRM Settings allow offering it."""
+		from prospect_crm.api import create_prospect_from_lead
+		from prospect_crm.prospect_crm.doctype.prospect_crm_settings.prospect_crm_settings import (
+			should_ask_for_prospect,
+		)
+
+		data = frappe._dict(data)
+		if data.create_contact:
+			self.create_contact()
+		if data.create_prospect and should_ask_for_prospect(self):
+			create_prospect_from_lead(self.name, data.prospect_name)

@@ -52,4 +52,6 @@ class TestRestGuide(FrappeTestCase):
 		self.assertIn("['Call back']", output)
 		self.assertIn("[[", output)  # the prospect's lead and opportunity rows
 		self.assertIn("4200", output)
-		self.assertTrue(output.rstrip().endswith("None"), "the lead outlived its prospect, with prospect cleared")
+		self.assertTrue(
+			output.rstrip().endswith("None"), "the lead outlived its prospect, with prospect cleared"
+		)

@@ -42,10 +42,15 @@ class TestFrench(FrappeTestCase):
 
 		path = frappe.get_app_path("prospect_crm", "translations", "fr.csv")
 		french = get_translation_dict_from_file(path, "fr", "prospect_crm")
-		sources = set(TAKEN_OVER)
-		for doctype in TAKEN_OVER:
+		doctypes = frappe.get_all("DocType", filters={"module": MODULE}, pluck="name")
+		sources = set(doctypes)
+		for doctype in doctypes:
 			for field in frappe.get_meta(doctype).fields:
 				sources.update(filter(None, (field.label, field.description)))
+				if field.fieldtype == "Select" and any(c.isalpha() for c in field.options or ""):
+					sources.update(filter(None, field.options.split("\n")))
+		for record_type in ("Report", "Number Card", "Dashboard Chart", "Workspace"):
+			sources.update(frappe.get_all(record_type, filters={"module": MODULE}, pluck="name"))
 		for custom_field in frappe.get_all(
 			"Custom Field", filters={"module": MODULE}, fields=["label", "description"]
 		):

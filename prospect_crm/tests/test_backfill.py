@@ -134,6 +134,12 @@ class TestOpportunityBackfill(FrappeTestCase):
 		frappe.delete_doc("Opportunity", opportunity.name)
 		self.assertEqual(opportunity_rows(opportunity.name), [])
 
+	def test_opportunity_without_amount_or_probability(self):
+		prospect = make_prospect("Backfill Empty Opp")
+		opportunity = make_opportunity(prospect.name, opportunity_amount=None, probability=None)
+		rows = opportunity_rows(opportunity.name)
+		self.assertEqual((rows[0].amount, rows[0].probability), (0, 0))
+
 	def test_lead_party_goes_to_the_leads_prospect(self):
 		prospect = make_prospect("Backfill Lead Opp")
 		lead = make_lead("Carol", prospect=prospect.name)

@@ -205,6 +205,34 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		self.assertIn("Administrator", page.locator(".pcrm-note-author").first.inner_text())
 		self.shot(page, "7-notes")
 
+		# Create > Quotation: a quotation for the prospect
+		page.goto(f"{self.base}/app/prospect/{quote(company_name)}")
+		self.wait_for_form(page, "Prospect", company_name)
+		page.locator(".inner-group-button button:has-text('Create')").first.click()
+		page.locator(".dropdown-menu.show .dropdown-item", has_text="Quotation").first.click()
+		self.wait_for_form(page, "Quotation")
+		self.assertEqual(
+			page.evaluate("() => [cur_frm.doc.quotation_to, cur_frm.doc.party_name]"),
+			["Prospect", company_name],
+		)
+		self.shot(page, "7b-quotation")
+
+		# Lead > Create > Opportunity without a company name: no prospect is forced on the user
+		lead = page.evaluate(
+			"() => frappe.db.insert({doctype: 'Lead', first_name: 'Walk-in', company: cur_frm.doc.company})"
+			".then(d => d.name)"
+		)
+		page.goto(f"{self.base}/app/lead/{lead}")
+		self.wait_for_form(page, "Lead", lead)
+		page.locator(".inner-group-button button:has-text('Create')").first.click()
+		page.locator(".dropdown-menu.show .dropdown-item", has_text="Opportunity").first.click()
+		self.wait_for_form(page, "Opportunity")
+		self.assertEqual(
+			page.evaluate("() => [cur_frm.doc.opportunity_from, cur_frm.doc.party_name]"), ["Lead", lead]
+		)
+		self.assertEqual(page.locator(".modal.show").count(), 0)
+		self.shot(page, "7c-lead-opportunity")
+
 		# 8. French: the manual's words on the tabs
 		page.evaluate(
 			"() => frappe.call({method: 'frappe.client.set_value', args: {doctype: 'User', name: 'Administrator', "

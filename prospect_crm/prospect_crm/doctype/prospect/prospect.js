@@ -50,6 +50,13 @@ frappe.ui.form.on("Prospect", {
 					__("Create")
 				);
 			}
+			if (frappe.model.can_create("Quotation")) {
+				frm.add_custom_button(
+					__("Quotation"),
+					() => frappe.model.open_mapped_doc({ method: "prospect_crm.api.make_quotation", frm }),
+					__("Create")
+				);
+			}
 			frappe.contacts.render_address_and_contact(frm);
 		} else {
 			frappe.contacts.clear_address_and_contact(frm);

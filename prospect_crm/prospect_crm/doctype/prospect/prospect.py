@@ -7,7 +7,7 @@ from frappe import _
 from frappe.contacts.address_and_contact import delete_contact_and_address, load_address_and_contact
 from frappe.utils import cstr, flt
 
-from prospect_crm import backfill
+from prospect_crm import backfill, contacts
 
 
 class Prospect(CRMNote):
@@ -152,6 +152,7 @@ class Prospect(CRMNote):
 		for lead in current:
 			if lead.prospect != self.name:
 				frappe.db.set_value("Lead", lead.name, "prospect", self.name)
+				contacts.link_documents("Lead", lead.name, "Prospect", self.name)
 			row = listed[lead.name]
 			values = {row_field: lead.get(field) for row_field, field in backfill.LEAD_ROW_FIELDS.items()}
 			if any(row.get(f) != v for f, v in values.items()):

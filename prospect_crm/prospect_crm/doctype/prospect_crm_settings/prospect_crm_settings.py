@@ -1,0 +1,26 @@
+# Copyright (c) 2026, prospect_crm contributors
+# License: MIT. See license.txt
+
+import frappe
+from frappe.model.document import Document
+
+
+class ProspectCRMSettings(Document):
+	# begin: auto-generated types
+	# end: auto-generated types
+
+	pass
+
+
+def should_ask_for_prospect(lead) -> bool:
+	"""Whether converting this lead into an opportunity offers to create a prospect first."""
+	if lead.get("prospect"):
+		return False
+	setting = frappe.db.get_single_value("Prospect CRM Settings", "ask_for_prospect") or (
+		"Only when the lead has a company name"
+	)
+	if setting == "Always":
+		return True
+	if setting == "Never":
+		return False
+	return bool((lead.get("company_name") or "").strip())
