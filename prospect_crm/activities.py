@@ -30,10 +30,10 @@ def readable_references(prospect: str) -> list[tuple[str, str]]:
 	opportunities = frappe.get_all(
 		"Prospect Opportunity", filters={"parent": prospect, "parenttype": "Prospect"}, pluck="opportunity"
 	)
-	if leads:
+	if leads and frappe.has_permission("Lead", "read"):
 		readable = frappe.get_list("Lead", filters={"name": ("in", leads)}, pluck="name", limit_page_length=0)
 		references += [("Lead", name) for name in readable]
-	if opportunities:
+	if opportunities and frappe.has_permission("Opportunity", "read"):
 		readable = frappe.get_list(
 			"Opportunity", filters={"name": ("in", opportunities)}, pluck="name", limit_page_length=0
 		)

@@ -36,6 +36,14 @@ override_whitelisted_methods = {
 	"erpnext.crm.doctype.prospect.prospect.make_customer": "prospect_crm.api.make_customer",
 	"erpnext.crm.doctype.prospect.prospect.make_opportunity": "prospect_crm.api.make_opportunity",
 	"erpnext.crm.utils.get_open_activities": "prospect_crm.activities.get_open_activities",
+	# Frappe v15 counts without permission checks; for prospects, leads and opportunities we do not.
+	"frappe.client.get_count": "prospect_crm.api.get_count",
+}
+
+# ---- permissions ----
+has_permission = {
+	"Address": "prospect_crm.permissions.address_or_contact_permission",
+	"Contact": "prospect_crm.permissions.address_or_contact_permission",
 }
 
 # ---- back-fill: every write of a prospect's lead/opportunity rows goes through backfill.py ----

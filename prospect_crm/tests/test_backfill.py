@@ -138,7 +138,10 @@ class TestOpportunityBackfill(FrappeTestCase):
 		prospect = make_prospect("Backfill Empty Opp")
 		opportunity = make_opportunity(prospect.name, opportunity_amount=None, probability=None)
 		rows = opportunity_rows(opportunity.name)
-		self.assertEqual((rows[0].amount, rows[0].probability), (0, 0))
+		self.assertEqual(rows[0].amount, 0)
+		self.assertEqual(
+			rows[0].probability, frappe.db.get_value("Opportunity", opportunity.name, "probability")
+		)
 
 	def test_lead_party_goes_to_the_leads_prospect(self):
 		prospect = make_prospect("Backfill Lead Opp")

@@ -1,10 +1,15 @@
 # Copyright (c) 2026, prospect_crm contributors
 # License: MIT. See license.txt
 
+import math
+import re
+from urllib.parse import urlparse
+
 import frappe
 from erpnext.crm.utils import CRMNote
 from frappe import _
 from frappe.contacts.address_and_contact import delete_contact_and_address, load_address_and_contact
+from frappe.model.base_document import BaseDocument
 from frappe.utils import cstr, flt
 
 from prospect_crm import backfill, contacts
@@ -17,7 +22,19 @@ class Prospect(CRMNote):
 	def onload(self):
 		load_address_and_contact(self)
 
+	# REST clients may send anything: a wrong type is a clear validation error, never a server error.
+	def extend(self, key, value):
+		if key in self._table_fieldnames and value is not None and not isinstance(value, list | tuple):
+			frappe.throw(_("{0} must be a list of rows.").format(_(self.meta.get_label(key))))
+		return super().extend(key, value)
+
+	def append(self, key, value=None):
+		if key in self._table_fieldnames and value is not None and not isinstance(value, dict | BaseDocument):
+			frappe.throw(_("Each row of {0} must be an object.").format(_(self.meta.get_label(key))))
+		return super().append(key, value)
+
 	def before_validate(self):
+		self.validate_value_types()
 		self.company_name = (self.company_name or "").strip()
 		if self.website:
 			self.website = self.website.strip()
@@ -26,6 +43,7 @@ class Prospect(CRMNote):
 
 	def validate(self):
 		self.validate_company_name()
+		self.validate_website()
 		self.validate_market_share()
 		self.validate_leads()
 		self.validate_opportunities()
@@ -83,6 +101,29 @@ class Prospect(CRMNote):
 				).format(frappe.bold(duplicate)),
 				frappe.DuplicateEntryError,
 			)
+
+	def validate_value_types(self):
+		for field in self.meta.fields:
+			value = self.get(field.fieldname)
+			if value is None or value == "":
+				continue
+			label = _(field.label)
+			if field.fieldtype in ("Data", "Link", "Select", "Text Editor", "Small Text", "Text"):
+				if isinstance(value, int | float) and not isinstance(value, bool):
+					self.set(field.fieldname, str(value))
+				elif not isinstance(value, str):
+					frappe.throw(_("{0} must be text.").format(label))
+			elif field.fieldtype in ("Currency", "Float", "Percent", "Int"):
+				try:
+					number = float(value)
+				except (TypeError, ValueError):
+					frappe.throw(_("{0} must be a number.").format(label))
+				if not math.isfinite(number) or abs(number) >= 1e12:
+					frappe.throw(_("{0} is out of range.").format(label))
+
+	def validate_website(self):
+		if self.website and not is_web_address(self.website):
+			frappe.throw(_("Website {0} is not a valid web address.").format(frappe.bold(self.website)))
 
 	def validate_market_share(self):
 		if self.market_share is not None and not 0 <= flt(self.market_share) <= 100:
@@ -163,3 +204,16 @@ class Prospect(CRMNote):
 		)
 		for lead_name in removed:
 			frappe.db.set_value("Lead", lead_name, "prospect", None)
+
+
+HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$")
+
+
+def is_web_address(url: str) -> bool:
+	"""An http(s) address whose host is a real domain name (internationalized names allowed)."""
+	try:
+		parsed = urlparse(url)
+		host = (parsed.hostname or "").encode("idna").decode("ascii")
+	except (ValueError, UnicodeError):
+		return False
+	return parsed.scheme in ("http", "https") and bool(HOSTNAME.match(host)) and " " not in url
