@@ -41,12 +41,18 @@ def readable_references(prospect: str) -> list[tuple[str, str]]:
 	return references
 
 
-def open_todos(references: list[tuple[str, str]]) -> list[dict]:
-	todo = DocType("ToDo")
+def references_condition(doctype_column, name_column, references: list[tuple[str, str]]):
+	"""(doctype_column, name_column) is one of the references."""
 	condition = None
 	for doctype, name in references:
-		clause = (todo.reference_type == doctype) & (todo.reference_name == name)
+		clause = (doctype_column == doctype) & (name_column == name)
 		condition = clause if condition is None else condition | clause
+	return condition
+
+
+def open_todos(references: list[tuple[str, str]]) -> list[dict]:
+	todo = DocType("ToDo")
+	condition = references_condition(todo.reference_type, todo.reference_name, references)
 	return (
 		frappe.qb.from_(todo)
 		.select(
@@ -66,10 +72,7 @@ def open_todos(references: list[tuple[str, str]]) -> list[dict]:
 
 def open_events(references: list[tuple[str, str]]) -> list[dict]:
 	participant = DocType("Event Participants")
-	condition = None
-	for doctype, name in references:
-		clause = (participant.reference_doctype == doctype) & (participant.reference_docname == name)
-		condition = clause if condition is None else condition | clause
+	condition = references_condition(participant.reference_doctype, participant.reference_docname, references)
 	names = (
 		frappe.qb.from_(participant).select(participant.parent).distinct().where(condition).run(pluck=True)
 	)
@@ -120,10 +123,9 @@ def get_activities(prospect: str) -> dict:
 def communications(references: list[tuple[str, str]], prospect: str) -> list[dict]:
 	communication = DocType("Communication")
 	link = DocType("Communication Link")
-	condition = None
-	for doctype, name in references:
-		clause = (communication.reference_doctype == doctype) & (communication.reference_name == name)
-		condition = clause if condition is None else condition | clause
+	condition = references_condition(
+		communication.reference_doctype, communication.reference_name, references
+	)
 	linked = (
 		frappe.qb.from_(link)
 		.select(link.parent)
@@ -152,10 +154,7 @@ def communications(references: list[tuple[str, str]], prospect: str) -> list[dic
 
 def comments(references: list[tuple[str, str]]) -> list[dict]:
 	comment = DocType("Comment")
-	condition = None
-	for doctype, name in references:
-		clause = (comment.reference_doctype == doctype) & (comment.reference_name == name)
-		condition = clause if condition is None else condition | clause
+	condition = references_condition(comment.reference_doctype, comment.reference_name, references)
 	return (
 		frappe.qb.from_(comment)
 		.select(

@@ -10,7 +10,7 @@ import frappe
 from frappe import _
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Coalesce, Max
-from frappe.utils import now
+from frappe.utils import flt, now
 
 LEAD_ROW_FIELDS = {
 	"lead_name": "lead_name",
@@ -92,10 +92,13 @@ def upsert_row(child_doctype, parentfield, link_field, link_name, prospect, valu
 	in the same order, so concurrent writers on one prospect queue up instead of deadlocking.
 	"""
 	child = DocType(child_doctype)
-	stale = frappe.qb.from_(child).select(child.parent).where(child[link_field] == link_name)
+	is_opportunity = child_doctype == "Prospect Opportunity"
+	amount_columns = [child.amount, child.status] if is_opportunity else []
+	stale = frappe.qb.from_(child).select(child.parent, *amount_columns).where(child[link_field] == link_name)
 	if prospect:
 		stale = stale.where(child.parent != prospect)
-	parents = set(stale.run(pluck=True))
+	stale_rows = stale.run(as_dict=True)
+	parents = {row.parent for row in stale_rows}
 	if prospect:
 		parents.add(prospect)
 	if not parents:
@@ -103,8 +106,12 @@ def upsert_row(child_doctype, parentfield, link_field, link_name, prospect, valu
 	timestamp, user = now(), frappe.session.user
 	values = not_null(child_doctype, values)
 	lock_prospects(sorted(parents), timestamp)
+	# The open pipeline amount moves by the difference this one row makes (no sum over the table).
+	pipeline_delta = dict.fromkeys(parents, 0.0)
+	for row in stale_rows:
+		pipeline_delta[row.parent] -= open_amount(row) if is_opportunity else 0
 
-	if parents - {prospect}:
+	if stale_rows:
 		delete = frappe.qb.from_(child).delete().where(child[link_field] == link_name)
 		if prospect:
 			delete = delete.where(child.parent != prospect)
@@ -112,18 +119,30 @@ def upsert_row(child_doctype, parentfield, link_field, link_name, prospect, valu
 
 	if prospect:
 		existing = frappe.db.get_value(
-			child_doctype, {"parent": prospect, "parenttype": "Prospect", link_field: link_name}, "name"
+			child_doctype,
+			{"parent": prospect, "parenttype": "Prospect", link_field: link_name},
+			["name", *(("amount", "status") if is_opportunity else ())],
+			as_dict=True,
 		)
 		if existing:
 			update = frappe.qb.update(child).set(child.modified, timestamp).set(child.modified_by, user)
 			for field, value in values.items():
 				update = update.set(child[field], value)
-			update.where(child.name == existing).run()
+			update.where(child.name == existing.name).run()
 		else:
 			insert_row(child_doctype, parentfield, link_field, link_name, prospect, values, timestamp, user)
+		if is_opportunity:
+			pipeline_delta[prospect] += open_amount(values) - (open_amount(existing) if existing else 0)
 
-	if child_doctype == "Prospect Opportunity":
-		refresh_pipeline_amount(sorted(parents))
+	prospect_table = DocType("Prospect")
+	for name, delta in pipeline_delta.items():
+		if delta:
+			(
+				frappe.qb.update(prospect_table)
+				.set(prospect_table.open_pipeline_amount, prospect_table.open_pipeline_amount + delta)
+				.where(prospect_table.name == name)
+				.run()
+			)
 	for name in parents:
 		frappe.publish_realtime(
 			"doc_update",
@@ -132,6 +151,11 @@ def upsert_row(child_doctype, parentfield, link_field, link_name, prospect, valu
 			docname=name,
 			after_commit=True,
 		)
+
+
+def open_amount(row) -> float:
+	"""What an opportunity row adds to the open pipeline."""
+	return 0.0 if (row.get("status") or "") in CLOSED_OPPORTUNITY_STATUSES else flt(row.get("amount"))
 
 
 def not_null(child_doctype: str, values: dict) -> dict:
@@ -151,6 +175,8 @@ def lock_prospects(names: list[str], timestamp) -> None:
 
 
 def refresh_pipeline_amount(names: list[str]) -> None:
+	if not names:
+		return
 	frappe.db.sql(
 		"""update `tabProspect` p set open_pipeline_amount = (
 			select coalesce(sum(o.amount), 0) from `tabProspect Opportunity` o
@@ -211,11 +237,13 @@ def set_lead_prospect_from_rows() -> int:
 # ---- repair ----
 
 
-def rebuild_all(dry_run: bool = False) -> dict:
+def rebuild_all(dry_run: bool = False, show_progress: bool = False) -> dict:
 	"""Rebuild every prospect's rows from the Leads and Opportunities themselves. Idempotent.
 
 	Returns what changed (or would change): rows added, refreshed (values differed) and removed.
 	"""
+	from frappe.utils import update_progress_bar
+
 	report = {"added": [], "refreshed": [], "removed": []}
 	set_lead_prospect_from_rows()
 
@@ -274,7 +302,9 @@ def rebuild_all(dry_run: bool = False) -> dict:
 				for doctype, _parent, link_name in report[kind]
 				if doctype == child_doctype
 			}
-			for link_name in changed:
+			for position, link_name in enumerate(sorted(changed)):
+				if show_progress:
+					update_progress_bar(f"Repairing {child_doctype} rows", position, len(changed))
 				parents = frappe.get_all(child_doctype, filters={link_field: link_name}, pluck="parent")
 				frappe.db.delete(child_doctype, {link_field: link_name, "parenttype": "Prospect"})
 				want = wanted.get((child_doctype, link_name))
@@ -283,8 +313,9 @@ def rebuild_all(dry_run: bool = False) -> dict:
 				emptied = sorted(set(parents) - {want and want[0]})
 				if emptied:
 					lock_prospects(emptied, now())
-					if child_doctype == "Prospect Opportunity":
-						refresh_pipeline_amount(emptied)
+	if not dry_run:
+		# Recomputed from the rows, whatever drift an earlier direct database edit left behind.
+		refresh_pipeline_amount(frappe.get_all("Prospect", pluck="name"))
 	return report
 
 

@@ -315,7 +315,8 @@ def create_prospects(count: int = 300) -> None:
 		for j in range(2)
 	]
 	frappe.db.commit()
-	lines = ["Company Name,Company,Lead (Leads)"]
+	# "leads.lead" names the child column on both sites (ERPNext's leads table has no label).
+	lines = ["Company Name,Company,leads.lead"]
 	for i in range(count):
 		lines.append(f"Bench Import {run} {i},{comp},{leads[2 * i]}")
 		lines.append(f",,{leads[2 * i + 1]}")

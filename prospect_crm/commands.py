@@ -30,7 +30,8 @@ def repair(context, dry_run=False):
 	def run(frappe):
 		from prospect_crm.backfill import rebuild_all
 
-		report = rebuild_all(dry_run=dry_run)
+		report = rebuild_all(dry_run=dry_run, show_progress=not dry_run)
+		click.echo()
 		for kind in ("added", "refreshed", "removed"):
 			for doctype, prospect, link_name in report[kind]:
 				click.echo(f"{'would be ' if dry_run else ''}{kind}: {doctype} {link_name} in {prospect}")

@@ -58,6 +58,7 @@ def after_install():
 	# Lead.prospect must exist before it is filled from ERPNext's rows; Frappe syncs fixtures later.
 	sync_fixtures("prospect_crm")
 	set_lead_prospect_from_rows()
+	add_prospect_to_crm_sales_pipeline()
 	if counts_before.get("Prospect"):
 		print(
 			"prospect_crm now owns {}; kept {} prospects, {} lead rows, {} opportunity rows.".format(
@@ -116,6 +117,7 @@ def after_migrate():
 		stored = frappe.db.get_value("DocType", doctype, ["module", "migration_hash"], as_dict=True)
 		if not stored or stored.module != MODULE or stored.migration_hash != calculate_hash(path):
 			import_file_by_path(path, force=True)
+	add_prospect_to_crm_sales_pipeline()
 	frappe.db.commit()
 
 
@@ -136,3 +138,40 @@ def ownership_report() -> list[dict]:
 			}
 		)
 	return rows
+
+
+def add_prospect_to_crm_sales_pipeline() -> None:
+	"""The user's manual opens prospects from CRM > Sales Pipeline; ERPNext lists them under Masters."""
+	if not frappe.db.exists("Workspace", "CRM"):
+		return
+	workspace = frappe.get_doc("Workspace", "CRM")
+	links = workspace.links
+	card = next(
+		(i for i, link in enumerate(links) if link.type == "Card Break" and link.label == "Sales Pipeline"),
+		None,
+	)
+	if card is None:
+		return
+	end = next((i for i in range(card + 1, len(links)) if links[i].type == "Card Break"), len(links))
+	if any(link.link_to == "Prospect" for link in links[card + 1 : end]):
+		return
+	prospect_link = frappe.new_doc("Workspace Link")
+	prospect_link.update(
+		{
+			"type": "Link",
+			"label": "Prospect",
+			"link_type": "DocType",
+			"link_to": "Prospect",
+			"onboard": 0,
+			"hidden": 0,
+		}
+	)
+	links.insert(card + 1, prospect_link)
+	links[card].link_count = (links[card].link_count or 0) + 1
+	for idx, link in enumerate(links, 1):
+		link.idx = idx
+	try:
+		workspace.save(ignore_permissions=True)
+	except Exception:
+		# A customized workspace that cannot be saved must not stop an install or a migrate.
+		frappe.log_error(title="prospect_crm: could not add Prospect to the CRM workspace")

@@ -65,3 +65,15 @@ def artifacts_dir(*parts: str) -> str:
 	path = os.path.join(os.environ.get("PROSPECT_CRM_ARTIFACTS", "/tmp/prospect-crm-artifacts"), *parts)
 	os.makedirs(path, exist_ok=True)
 	return path
+
+
+def frappe_cli(site: str, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+	"""Frappe's CLI (what `bench --site SITE ...` runs), in a separate process, as an administrator would."""
+	bench = get_bench_path()
+	return subprocess.run(
+		[f"{bench}/env/bin/python", "-m", "frappe.utils.bench_helper", "frappe", "--site", site, *args],
+		cwd=f"{bench}/sites",
+		capture_output=True,
+		text=True,
+		timeout=timeout,
+	)

@@ -55,6 +55,24 @@ class TestPipelineReport(FrappeTestCase):
 		row = next(r for r in narrowed if r["prospect"] == prospect.name)
 		self.assertEqual(row["pipeline_amount"], 3000)
 
+	def test_export_as_csv(self):
+		from frappe.desk.query_report import export_query
+
+		prospect = make_prospect("Report Export Corp")
+		make_opportunity(prospect.name, opportunity_amount=1234)
+		frappe.local.form_dict = frappe._dict(
+			report_name="Prospect Pipeline",
+			file_format_type="CSV",
+			filters=frappe.as_json({"company": test_company()}),
+			visible_idx="[]",
+		)
+		export_query()
+		content = frappe.response["filecontent"]
+		content = content.decode() if isinstance(content, bytes) else content
+		self.assertIn("Pipeline Amount", content)
+		self.assertIn("Report Export Corp", content)
+		self.assertEqual(frappe.response["type"], "binary")
+
 	def test_bad_date_range_is_refused(self):
 		with self.assertRaises(frappe.ValidationError):
 			execute({"from_date": today(), "to_date": add_days(today(), -1)})

@@ -178,3 +178,19 @@ class TestActivities(FrappeTestCase):
 		}
 		self.assertIn(("Prospect", prospect.name), timeline, "the email shows on the prospect's timeline")
 		self.assertEqual(activities.get_open_activities("Prospect", prospect.name)["tasks"], data["tasks"])
+
+	def test_email_from_the_composer_shows_in_the_history(self):
+		from frappe.core.doctype.communication.email import make
+
+		prospect = make_prospect("Email History Corp")
+		result = make(
+			doctype="Prospect",
+			name=prospect.name,
+			subject="Proposition commerciale",
+			content="<p>Bonjour</p>",
+			recipients="buyer@example.com",
+			communication_medium="Email",
+			send_email=False,
+		)
+		data = activities.get_activities(prospect.name)
+		self.assertIn(result["name"], [c.name for c in data["communications"]])

@@ -36,6 +36,18 @@ class TestAppInstalled(FrappeTestCase):
 		self.assertIsNotNone(frappe.get_meta("Prospect").get_field("market_share"))
 
 
+class TestDeskEntryPoints(FrappeTestCase):
+	def test_crm_sales_pipeline_lists_prospect(self):
+		links = frappe.get_doc("Workspace", "CRM").links
+		card = next(
+			i for i, link in enumerate(links) if link.type == "Card Break" and link.label == "Sales Pipeline"
+		)
+		following = [link.link_to for link in links[card + 1 :][:3]]
+		self.assertIn("Prospect", following)
+		self.assertTrue(frappe.db.exists("Workspace", "Prospect CRM"))
+		self.assertTrue(frappe.db.exists("Report", "Prospect Pipeline"))
+
+
 class TestFrench(FrappeTestCase):
 	def test_every_label_and_option_of_the_app_is_translated(self):
 		from frappe.translate import get_translation_dict_from_file

@@ -1,29 +1,13 @@
 """The bench commands, run as an administrator runs them (Frappe's CLI in a separate process)."""
 
-import subprocess
-
 import frappe
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import get_bench_path
+
+from prospect_crm.tests import server
 
 
 def frappe_cli(*args):
-	bench = get_bench_path()
-	return subprocess.run(
-		[
-			f"{bench}/env/bin/python",
-			"-m",
-			"frappe.utils.bench_helper",
-			"frappe",
-			"--site",
-			frappe.local.site,
-			*args,
-		],
-		cwd=f"{bench}/sites",
-		capture_output=True,
-		text=True,
-		timeout=300,
-	)
+	return server.frappe_cli(frappe.local.site, *args)
 
 
 class TestBenchCommands(FrappeTestCase):

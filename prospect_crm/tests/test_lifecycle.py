@@ -11,6 +11,8 @@ import subprocess
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_bench_path
 
+from prospect_crm.tests.server import frappe_cli
+
 PROBE = """
 import json, sys
 import frappe
@@ -41,21 +43,7 @@ class TestLifecycle(FrappeTestCase):
 		cls.bench = get_bench_path()
 
 	def frappe_cli(self, *args):
-		result = subprocess.run(
-			[
-				f"{self.bench}/env/bin/python",
-				"-m",
-				"frappe.utils.bench_helper",
-				"frappe",
-				"--site",
-				self.site,
-				*args,
-			],
-			cwd=f"{self.bench}/sites",
-			capture_output=True,
-			text=True,
-			timeout=900,
-		)
+		result = frappe_cli(self.site, *args)
 		self.assertEqual(
 			result.returncode, 0, f"{args} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
 		)

@@ -183,6 +183,14 @@ class TestPermissionsOverRest(SecurityCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
+		try:
+			cls.seed()
+		except Exception:
+			cls.server.stop()  # tearDownClass does not run when setUpClass fails
+			raise
+
+	@classmethod
+	def seed(cls):
 		for territory in ("PCRM Sec North", "PCRM Sec South"):
 			if not frappe.db.exists("Territory", territory):
 				frappe.get_doc(

@@ -137,3 +137,46 @@ class TestProspect(FrappeTestCase):
 		prospect.reload()
 		prospect.save()
 		self.assertEqual(prospect.open_pipeline_amount, 1000)
+		reopened = make_opportunity(prospect.name, opportunity_amount=50)
+		reopened.opportunity_amount = 70
+		reopened.save()
+		self.assertEqual(frappe.db.get_value("Prospect", prospect.name, "open_pipeline_amount"), 1070)
+		frappe.delete_doc("Opportunity", reopened.name)
+		self.assertEqual(frappe.db.get_value("Prospect", prospect.name, "open_pipeline_amount"), 1000)
+
+
+class TestProspectNotes(FrappeTestCase):
+	def tearDown(self):
+		frappe.set_user("Administrator")
+
+	def test_add_edit_delete_sanitized_with_author_and_time(self):
+		prospect = make_prospect("Notes Corp")
+		prospect.add_note('<p>first <img src=x onerror="alert(1)"></p>')
+		prospect.reload()
+		self.assertEqual(len(prospect.notes), 1)
+		note = prospect.notes[0]
+		self.assertEqual(note.added_by, "Administrator")
+		self.assertIsNotNone(note.added_on)
+		self.assertNotIn("onerror", note.note)
+
+		prospect.edit_note("<p>edited<script>alert(1)</script></p>", str(note.name))
+		prospect.reload()
+		self.assertIn("edited", prospect.notes[0].note)
+		self.assertNotIn("<script", prospect.notes[0].note)
+
+		prospect.delete_note(str(prospect.notes[0].name))
+		prospect.reload()
+		self.assertEqual(prospect.notes, [])
+		with self.assertRaises(frappe.DoesNotExistError):
+			prospect.delete_note("999999999")
+
+	def test_notes_need_write_access(self):
+		prospect = make_prospect("Notes Locked Corp")
+		email = "pcrm.notes.reader@example.com"
+		if not frappe.db.exists("User", email):
+			frappe.get_doc(
+				{"doctype": "User", "email": email, "first_name": "Reader", "send_welcome_email": 0}
+			).insert()
+		frappe.set_user(email)
+		with self.assertRaises(frappe.PermissionError):
+			prospect.add_note("<p>not allowed</p>")
