@@ -211,11 +211,15 @@ def emit(name: str, data: dict) -> None:
 
 def backfill(k_values=(0, 100, 1000, 5000), repeat: int = 5) -> None:
 	"""1. Save an Opportunity of a prospect holding K opportunities. 2. Update a Lead of a prospect holding
-	K leads."""
+	K leads. Every prospect is filled before any measurement, so the Lead and Opportunity tables are the
+	same size for every K and only the prospect's own size changes."""
 	frappe.set_user("Administrator")
+	prospects = {}
 	for k in k_values:
-		prospect = fresh_prospect(f"Bench Backfill {k}")
-		add_rows(prospect, k)
+		prospects[k] = fresh_prospect(f"Bench Backfill {k}")
+		add_rows(prospects[k], k)
+	for k in k_values:
+		prospect = prospects[k]
 
 		def insert_opportunity(prospect=prospect):
 			frappe.get_doc(

@@ -45,6 +45,10 @@ has_permission = {
 	"Address": "prospect_crm.permissions.address_or_contact_permission",
 	"Contact": "prospect_crm.permissions.address_or_contact_permission",
 }
+permission_query_conditions = {
+	"Address": "prospect_crm.permissions.address_query",
+	"Contact": "prospect_crm.permissions.contact_query",
+}
 
 # ---- back-fill: every write of a prospect's lead/opportunity rows goes through backfill.py ----
 doc_events = {

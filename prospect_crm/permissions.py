@@ -1,4 +1,5 @@
-"""Document-level rules Frappe does not have on its own, declared in hooks.py (`has_permission`).
+"""Document-level rules Frappe does not have on its own, declared in hooks.py (`has_permission`,
+`permission_query_conditions`).
 
 Every Sales User may read every Address and Contact in Frappe. An address or contact that belongs only to
 prospects the user may not read (a User Permission on Territory, say) stays hidden too.
@@ -15,3 +16,28 @@ def address_or_contact_permission(doc, ptype=None, user=None, debug=False):
 	if any(frappe.has_permission("Prospect", "read", doc=name, user=user) for name in prospects):
 		return None
 	return False
+
+
+def address_or_contact_query(user=None, doctype=None):
+	"""Lists of addresses and contacts leave out those that belong only to prospects the user may not read."""
+	user = user or frappe.session.user
+	if user == "Administrator" or "System Manager" in frappe.get_roles(user):
+		return ""
+	readable = frappe.get_list("Prospect", fields=["name"], limit_page_length=0, order_by=None, run=0)
+	table = f"`tab{doctype}`"
+	link = (
+		f"select 1 from `tabDynamic Link` link where link.parent = {table}.name "
+		f"and link.parenttype = {frappe.db.escape(doctype)}"
+	)
+	return (
+		f"(not exists ({link} and link.link_doctype = 'Prospect') "
+		f"or exists ({link} and (link.link_doctype != 'Prospect' or link.link_name in ({readable}))))"
+	)
+
+
+def address_query(user=None):
+	return address_or_contact_query(user, "Address")
+
+
+def contact_query(user=None):
+	return address_or_contact_query(user, "Contact")

@@ -302,6 +302,16 @@ class TestPermissionsOverRest(SecurityCase):
 		self.assertNotIn(south, json.dumps(body["message"]["result"]))
 		count("permissions", 3)
 
+		for doctype in ("Address",):
+			status, body = self.as_north.get(
+				resource(doctype), limit_page_length=0, fields=json.dumps(["name"])
+			)
+			self.assertEqual(status, 200, body)
+			names = [row["name"] for row in body["data"]]
+			self.assertIn(self.north["address"], names)
+			self.assertNotIn(self.south["address"], names)
+			count("permissions")
+
 		for response, what in (
 			(self.as_north.get(resource("Prospect", south)), "get"),
 			(
