@@ -44,9 +44,31 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		cls.artifacts = artifacts_dir("screenshots")
 		cls.server = LiveServer(cls.artifacts)
 		cls.base = cls.server.base
+		try:
+			cls.prepare_site()
+		except Exception:
+			cls.server.stop()  # tearDownClass does not run when setUpClass fails
+			raise
+
+	@classmethod
+	def prepare_site(cls):
 		from frappe.utils.password import update_password
 
 		update_password("Administrator", "admin")
+		# An outgoing account so that "New Email" can send; mails only reach the queue (no worker runs).
+		if not frappe.db.exists("Email Account", {"email_id": "pcrm.outgoing@example.com"}):
+			frappe.get_doc(
+				{
+					"doctype": "Email Account",
+					"email_account_name": "PCRM Test Outgoing",
+					"email_id": "pcrm.outgoing@example.com",
+					"enable_outgoing": 1,
+					"default_outgoing": 1,
+					"smtp_server": "127.0.0.1",
+					"smtp_port": 1,
+					"no_smtp_authentication": 1,
+				}
+			).insert(ignore_permissions=True)
 		frappe.db.set_value("User", "Administrator", "language", "en")
 		frappe.db.commit()
 
@@ -192,6 +214,17 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		page.wait_for_selector("text=New Task")
 		page.wait_for_selector("text=New Event")
 		page.wait_for_selector("text=New Email")
+		page.locator("button:has-text('New Email')").first.click()
+		page.wait_for_selector(".modal.show [data-fieldname='recipients']")
+		page.locator(".modal.show [data-fieldname='recipients'] input").first.fill("buyer@example.com")
+		page.locator(".modal.show input[data-fieldname='subject']").first.fill("Proposition commerciale")
+		page.locator(".modal.show .ql-editor").first.click()
+		page.keyboard.type("Bonjour")
+		page.wait_for_timeout(500)
+		self.shot(page, "6-activities-email-composer")
+		page.locator(".modal.show .btn-primary", has_text="Send").first.click()
+		page.wait_for_function("() => !document.querySelector('.modal.show')", timeout=20000)
+		page.wait_for_selector(".timeline-item >> text=Proposition commerciale", timeout=20000)
 		self.shot(page, "6-activities")
 
 		# 7. Notes: add a note, see its author
@@ -258,3 +291,14 @@ class TestProspectFormInBrowser(FrappeTestCase):
 			filters={"parenttype": "Address", "link_doctype": "Prospect", "link_name": company_name},
 		)
 		self.assertEqual(len(addresses), 1)
+		self.assertTrue(
+			frappe.db.exists(
+				"Communication",
+				{
+					"reference_doctype": "Prospect",
+					"reference_name": company_name,
+					"subject": "Proposition commerciale",
+					"sent_or_received": "Sent",
+				},
+			)
+		)
