@@ -13,6 +13,8 @@ import frappe
 from frappe.utils import add_days, now, today
 
 MARK = "BENCH:"
+STANDARD_COLUMNS = ["name", "creation", "modified", "owner", "modified_by", "docstatus"]
+CHILD_COLUMNS = [*STANDARD_COLUMNS, "idx", "parent", "parenttype", "parentfield"]
 
 
 class QueryCounter:
@@ -105,12 +107,7 @@ def add_rows(prospect: str, k: int, with_leads=True, with_opportunities=True) ->
 		frappe.db.bulk_insert(
 			"Opportunity",
 			[
-				"name",
-				"creation",
-				"modified",
-				"owner",
-				"modified_by",
-				"docstatus",
+				*STANDARD_COLUMNS,
 				"opportunity_from",
 				"party_name",
 				"company",
@@ -120,21 +117,7 @@ def add_rows(prospect: str, k: int, with_leads=True, with_opportunities=True) ->
 			],
 			opportunities,
 		)
-		columns = [
-			"name",
-			"creation",
-			"modified",
-			"owner",
-			"modified_by",
-			"docstatus",
-			"idx",
-			"parent",
-			"parenttype",
-			"parentfield",
-			"opportunity",
-			"amount",
-			"probability",
-		]
+		columns = [*CHILD_COLUMNS, "opportunity", "amount", "probability"]
 		if frappe.db.has_column("Prospect Opportunity", "status"):
 			columns.append("status")
 		else:
@@ -164,37 +147,12 @@ def add_rows(prospect: str, k: int, with_leads=True, with_opportunities=True) ->
 			)
 		frappe.db.bulk_insert(
 			"Lead",
-			[
-				"name",
-				"creation",
-				"modified",
-				"owner",
-				"modified_by",
-				"docstatus",
-				"first_name",
-				"lead_name",
-				"status",
-				"company",
-			],
+			[*STANDARD_COLUMNS, "first_name", "lead_name", "status", "company"],
 			leads,
 		)
 		frappe.db.bulk_insert(
 			"Prospect Lead",
-			[
-				"name",
-				"creation",
-				"modified",
-				"owner",
-				"modified_by",
-				"docstatus",
-				"idx",
-				"parent",
-				"parenttype",
-				"parentfield",
-				"lead",
-				"lead_name",
-				"status",
-			],
+			[*CHILD_COLUMNS, "lead", "lead_name", "status"],
 			rows,
 		)
 		if frappe.db.has_column("Lead", "prospect"):
@@ -368,12 +326,7 @@ def activities(tasks: int = 200, communications: int = 500, repeat: int = 5) -> 
 	frappe.db.bulk_insert(
 		"ToDo",
 		[
-			"name",
-			"creation",
-			"modified",
-			"owner",
-			"modified_by",
-			"docstatus",
+			*STANDARD_COLUMNS,
 			"status",
 			"description",
 			"reference_type",
@@ -417,12 +370,7 @@ def activities(tasks: int = 200, communications: int = 500, repeat: int = 5) -> 
 	frappe.db.bulk_insert(
 		"Communication",
 		[
-			"name",
-			"creation",
-			"modified",
-			"owner",
-			"modified_by",
-			"docstatus",
+			*STANDARD_COLUMNS,
 			"subject",
 			"communication_type",
 			"communication_medium",
