@@ -30,3 +30,22 @@ class TestBenchCommands(FrappeTestCase):
 		self.assertRegex(result.stdout, r"\d+ row\(s\) to change")
 		again = frappe_cli("prospect-crm", "repair", "--dry-run")
 		self.assertEqual(result.stdout, again.stdout)
+
+	def test_demo_is_idempotent(self):
+		first = frappe_cli("prospect-crm", "demo")
+		self.assertEqual(first.returncode, 0, first.stderr)
+		second = frappe_cli("prospect-crm", "demo")
+		self.assertEqual(second.returncode, 0, second.stderr)
+		self.assertIn("kept existing prospect Boulangeries Martin", second.stdout)
+		frappe.db.rollback()  # see what the other process committed
+		demo = frappe.get_doc("Prospect", "Boulangeries Martin")
+		self.assertEqual(len(demo.leads), 2)
+		self.assertEqual(len(demo.opportunities), 2)
+		self.assertEqual(frappe.db.count("Prospect", {"name": "Boulangeries Martin"}), 1)
+
+	def test_repair_then_nothing_left_to_repair(self):
+		result = frappe_cli("prospect-crm", "repair")
+		self.assertEqual(result.returncode, 0, result.stderr)
+		again = frappe_cli("prospect-crm", "repair", "--dry-run")
+		self.assertEqual(again.returncode, 0, again.stderr)
+		self.assertIn("0 row(s) to change", again.stdout)
