@@ -99,37 +99,39 @@ def get_opportunities(prospect: str) -> list[dict]:
 	)
 
 
-@frappe.whitelist()
-def make_customer(source_name: str, target_doc=None):
+def map_prospect(source_name, target_doctype, set_missing_values, target_doc=None, **mapping):
+	"""A new `target_doctype` mapped from the prospect, for a caller who may read it and create the target."""
 	check_read("Prospect", source_name)
-	check_permission("Customer", "create")
-
-	def set_missing_values(source, target):
-		target.customer_type = "Company"
-		target.customer_name = source.company_name
-		target.prospect = source.name
-		target.customer_group = source.customer_group or frappe.db.get_default("Customer Group")
-
+	check_permission(target_doctype, "create")
 	return get_mapped_doc(
 		"Prospect",
 		source_name,
-		{
-			"Prospect": {
-				"doctype": "Customer",
-				"field_map": {"currency": "default_currency", "prospect_owner": "account_manager"},
-				"field_no_map": ["notes"],
-			}
-		},
+		{"Prospect": {"doctype": target_doctype, "field_no_map": ["notes", "currency"], **mapping}},
 		target_doc,
 		set_missing_values,
 	)
 
 
 @frappe.whitelist()
-def make_quotation(source_name: str, target_doc=None):
-	check_read("Prospect", source_name)
-	check_permission("Quotation", "create")
+def make_customer(source_name: str, target_doc=None):
+	def set_missing_values(source, target):
+		target.customer_type = "Company"
+		target.customer_name = source.company_name
+		target.prospect = source.name
+		target.customer_group = source.customer_group or frappe.db.get_default("Customer Group")
 
+	return map_prospect(
+		source_name,
+		"Customer",
+		set_missing_values,
+		target_doc,
+		field_map={"currency": "default_currency", "prospect_owner": "account_manager"},
+		field_no_map=["notes"],
+	)
+
+
+@frappe.whitelist()
+def make_quotation(source_name: str, target_doc=None):
 	def set_missing_values(source, target):
 		target.quotation_to = "Prospect"
 		target.party_name = source.name
@@ -138,20 +140,11 @@ def make_quotation(source_name: str, target_doc=None):
 			target.currency = source.currency
 		target.run_method("set_missing_values")
 
-	return get_mapped_doc(
-		"Prospect",
-		source_name,
-		{"Prospect": {"doctype": "Quotation", "field_no_map": ["notes", "currency"]}},
-		target_doc,
-		set_missing_values,
-	)
+	return map_prospect(source_name, "Quotation", set_missing_values, target_doc)
 
 
 @frappe.whitelist()
 def make_opportunity(source_name: str, target_doc=None):
-	check_read("Prospect", source_name)
-	check_permission("Opportunity", "create")
-
 	def set_missing_values(source, target):
 		target.opportunity_from = "Prospect"
 		target.party_name = source.name
@@ -161,13 +154,7 @@ def make_opportunity(source_name: str, target_doc=None):
 		if source.currency:
 			target.currency = source.currency
 
-	return get_mapped_doc(
-		"Prospect",
-		source_name,
-		{"Prospect": {"doctype": "Opportunity", "field_no_map": ["notes", "currency"]}},
-		target_doc,
-		set_missing_values,
-	)
+	return map_prospect(source_name, "Opportunity", set_missing_values, target_doc)
 
 
 @frappe.whitelist()
