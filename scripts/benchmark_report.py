@@ -123,9 +123,9 @@ How to read it:
   re-saves the whole prospect (its cost grows with K); prospect_crm writes the one row.
 - *lead update*: saving a Lead of a prospect listing K leads. ERPNext already updates only that row here
   (`Lead.update_prospect` is a single-row update), so both sides spend nearly all their time in the Lead
-  save itself; the issue's "≤ 0.5x at K=1000" cannot be reached by changing the back-fill, and
-  prospect_crm's two extra queries (locking the prospect, which is what makes concurrent saves safe) are the
-  difference.
+  save itself; the goal "≤ 0.5x at K=1000" cannot be reached by changing the back-fill. prospect_crm sends two more queries
+  (it locks the prospect row first, which is what makes concurrent saves safe) and stays within a few
+  percent of ERPNext.
 - *GET /api/resource*: prospect_crm returns more per prospect (market share, currency, pipeline amount, row
   status) and applies field-level permissions to the lead/opportunity tables; a few percent either way is
   within the run-to-run spread of a 2-core machine serving 8 clients.
@@ -133,7 +133,7 @@ How to read it:
   emails and comments) against what ERPNext's form asks for (`get_open_activities` and the timeline's
   communications); the work differs, so the ratio is indicative.
 - The creation measurement made {next(row for (name, _k), row in ours.items() if name == "create via Python API")["k"]} prospects
-  (`BENCH_PROSPECTS`, 10,000 in the issue's wording; the default keeps the whole run under 20 minutes).
+  (`BENCH_PROSPECTS`; set it to 10,000 for the full-size measurement, the default keeps the whole run under 20 minutes).
 """
 		)
 
