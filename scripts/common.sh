@@ -126,6 +126,7 @@ collation-server=utf8mb4_unicode_ci under [mysqld] and restart MariaDB"
 	# bench new-site treats an empty root password as missing and prompts for it: use a dedicated account.
 	if [ -z "$DB_ROOT_PASSWORD" ]; then
 		local secret_file="$BENCH_HOME/.prospect-crm-db-admin"
+		mkdir -p "$BENCH_HOME"
 		DB_ADMIN_USER=prospect_crm_admin
 		if [ ! -s "$secret_file" ]; then
 			head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' >"$secret_file"
