@@ -7,7 +7,6 @@ stale tables over the new row; concurrent writers never compare timestamps, so n
 """
 
 import frappe
-from frappe import _
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Coalesce, Max
 from frappe.utils import flt, now
@@ -34,14 +33,6 @@ OPPORTUNITY_ROW_FIELDS = {
 
 
 # ---- Lead ----
-
-
-def validate_lead_prospect(lead, method=None):
-	"""A lead names at most one prospect, which must exist."""
-	if lead.get("prospect") and not frappe.db.exists("Prospect", lead.prospect):
-		frappe.throw(
-			_("Prospect {0} does not exist.").format(frappe.bold(lead.prospect)), frappe.LinkValidationError
-		)
 
 
 def refresh_lead_row(lead, method=None):

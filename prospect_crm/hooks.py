@@ -53,7 +53,6 @@ permission_query_conditions = {
 # ---- back-fill: every write of a prospect's lead/opportunity rows goes through backfill.py ----
 doc_events = {
 	"Lead": {
-		"validate": "prospect_crm.backfill.validate_lead_prospect",
 		"on_update": [
 			"prospect_crm.backfill.refresh_lead_row",
 			"prospect_crm.contacts.link_lead_to_its_prospect",

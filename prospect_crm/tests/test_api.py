@@ -4,19 +4,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from prospect_crm import activities, api
-from prospect_crm.tests.utils import make_lead, make_opportunity, make_prospect
-
-
-def make_user(email, roles):
-	if not frappe.db.exists("User", email):
-		user = frappe.get_doc(
-			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
-		)
-		user.insert(ignore_permissions=True)
-	user = frappe.get_doc("User", email)
-	user.remove_roles(*[r.role for r in user.roles])
-	user.add_roles(*roles)
-	return email
+from prospect_crm.tests.utils import make_lead, make_opportunity, make_prospect, make_user
 
 
 class TestPermissions(FrappeTestCase):

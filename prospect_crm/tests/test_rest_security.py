@@ -18,7 +18,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_bench_path
 
 from prospect_crm.tests.server import LiveServer, artifacts_dir, free_port
-from prospect_crm.tests.utils import test_company
+from prospect_crm.tests.utils import make_user, test_company
 
 SUMMARY: dict[str, int] = {}
 
@@ -81,17 +81,6 @@ def api_auth(user: str) -> str:
 
 	secret = generate_keys(user)["api_secret"]
 	return f"token {frappe.db.get_value('User', user, 'api_key')}:{secret}"
-
-
-def ensure_user(email: str, roles: list[str]) -> str:
-	if not frappe.db.exists("User", email):
-		frappe.get_doc(
-			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
-		).insert(ignore_permissions=True)
-	user = frappe.get_doc("User", email)
-	user.remove_roles(*[r.role for r in user.roles if r.role not in roles])
-	user.add_roles(*roles)
-	return email
 
 
 def seed_prospect(name: str, territory: str, company: str) -> dict:
@@ -203,7 +192,7 @@ class TestPermissionsOverRest(SecurityCase):
 		cls.north = seed_prospect("PCRM Sec North Corp", "PCRM Sec North", cls.company)
 		cls.south = seed_prospect("PCRM Sec South Corp", "PCRM Sec South", cls.company)
 
-		cls.north_user = ensure_user("pcrm.sec.north@example.com", ["Sales User"])
+		cls.north_user = make_user("pcrm.sec.north@example.com", ["Sales User"])
 		if not frappe.db.exists("User Permission", {"user": cls.north_user, "allow": "Territory"}):
 			frappe.get_doc(
 				{
@@ -223,7 +212,7 @@ class TestPermissionsOverRest(SecurityCase):
 		from frappe.permissions import add_permission
 
 		add_permission("Prospect", "PCRM Prospect Reader", 0)
-		cls.reader = ensure_user("pcrm.sec.reader@example.com", ["PCRM Prospect Reader"])
+		cls.reader = make_user("pcrm.sec.reader@example.com", ["PCRM Prospect Reader"])
 		frappe.clear_cache()
 
 		cls.as_north = Client(cls.server.base, api_auth(cls.north_user))

@@ -47,3 +47,15 @@ def make_opportunity(party_name: str, opportunity_from: str = "Prospect", **valu
 		}
 	)
 	return opportunity.insert()
+
+
+def make_user(email: str, roles: list[str]) -> str:
+	"""A user holding exactly `roles` (created when missing)."""
+	if not frappe.db.exists("User", email):
+		frappe.get_doc(
+			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
+		).insert(ignore_permissions=True)
+	user = frappe.get_doc("User", email)
+	user.remove_roles(*[r.role for r in user.roles if r.role not in roles])
+	user.add_roles(*roles)
+	return email
