@@ -8,12 +8,12 @@ with open("requirements.txt") as f:
 setup(
 	name="prospect_crm",
 	version=version,
-	description="A maintained Prospect document for Frappe and ERPNext v15",
+	description="A maintained Prospect document for Frappe and ERPNext v15 and v16",
 	author="prospect_crm contributors",
 	author_email="prospect-crm@users.noreply.github.com",
 	packages=find_packages(),
 	zip_safe=False,
 	include_package_data=True,
 	install_requires=install_requires,
-	python_requires=">=3.10,<3.13",
+	python_requires=">=3.10,<3.15",
 )

@@ -8,8 +8,10 @@ from frappe import _
 from frappe.contacts.address_and_contact import load_address_and_contact
 from frappe.model.mapper import get_mapped_doc
 
+from prospect_crm import compat
 from prospect_crm.activities import check_read
 from prospect_crm.backfill import OPPORTUNITY_ROW_FIELDS
+from prospect_crm.conversion import address_quotation_to_customer, customer_of_prospect
 
 
 def check_permission(doctype: str, ptype: str, name: str | None = None) -> None:
@@ -114,10 +116,23 @@ def map_prospect(source_name, target_doctype, set_missing_values, target_doc=Non
 
 @frappe.whitelist()
 def make_customer(source_name: str, target_doc=None):
+	"""A Customer mapped from the prospect; a prospect becomes one customer, which is then reused."""
+	existing = customer_of_prospect(source_name)
+	if existing:
+		frappe.throw(
+			_("Prospect {0} is already customer {1}.").format(
+				frappe.bold(source_name), frappe.get_desk_link("Customer", existing)
+			),
+			frappe.DuplicateEntryError,
+			title=_("Customer exists"),
+		)
+
 	def set_missing_values(source, target):
 		target.customer_type = "Company"
 		target.customer_name = source.company_name
-		target.prospect = source.name
+		target.set(compat.CUSTOMER_PROSPECT_FIELD, source.name)
+		if other := compat.erpnext_customer_prospect_field():
+			target.set(other, source.name)
 		target.customer_group = source.customer_group or frappe.db.get_default("Customer Group")
 
 	return map_prospect(
@@ -132,10 +147,15 @@ def make_customer(source_name: str, target_doc=None):
 
 @frappe.whitelist()
 def make_quotation(source_name: str, target_doc=None):
+	"""A quotation for the prospect, or for its customer once it has become one."""
+	customer = customer_of_prospect(source_name)
+
 	def set_missing_values(source, target):
-		target.quotation_to = "Prospect"
-		target.party_name = source.name
-		target.customer_name = source.company_name
+		target.quotation_to = "Customer" if customer else "Prospect"
+		target.party_name = customer or source.name
+		target.customer_name = (
+			frappe.db.get_value("Customer", customer, "customer_name") if customer else source.company_name
+		)
 		if source.currency:
 			target.currency = source.currency
 		target.run_method("set_missing_values")
@@ -155,6 +175,28 @@ def make_opportunity(source_name: str, target_doc=None):
 			target.currency = source.currency
 
 	return map_prospect(source_name, "Opportunity", set_missing_values, target_doc)
+
+
+@frappe.whitelist()
+def make_sales_order(source_name: str, target_doc=None, args=None):
+	"""ERPNext's Quotation > Sales Order, with a quotation for a prospect billed to the prospect's customer."""
+	from erpnext.selling.doctype.quotation import quotation
+
+	address_quotation_to_customer(source_name)
+	return compat.call_with_supported_args(
+		quotation.make_sales_order, source_name=source_name, target_doc=target_doc, args=args
+	)
+
+
+@frappe.whitelist()
+def make_sales_invoice(source_name: str, target_doc=None, args=None):
+	"""ERPNext's Quotation > Sales Invoice, with the same customer rule as make_sales_order."""
+	from erpnext.selling.doctype.quotation import quotation
+
+	address_quotation_to_customer(source_name)
+	return compat.call_with_supported_args(
+		quotation.make_sales_invoice, source_name=source_name, target_doc=target_doc, args=args
+	)
 
 
 @frappe.whitelist()

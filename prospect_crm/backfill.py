@@ -73,6 +73,32 @@ def remove_opportunity_row(opportunity, method=None):
 	upsert_row("Prospect Opportunity", "opportunities", "opportunity", opportunity.name, None, {})
 
 
+# ---- a whole prospect ----
+
+
+def refresh_rows_of_prospect(prospect: str) -> None:
+	"""Write the row of every lead and opportunity of one prospect (after a merge moved them to it)."""
+	leads = frappe.get_all(
+		"Lead", filters={"prospect": prospect}, fields=["name", "prospect", *LEAD_ROW_FIELDS.values()]
+	)
+	for lead in leads:
+		refresh_lead_row(lead)
+	opportunity_fields = ["name", "opportunity_from", "party_name", *OPPORTUNITY_ROW_FIELDS.values()]
+	opportunities = frappe.get_all(
+		"Opportunity",
+		filters={"opportunity_from": "Prospect", "party_name": prospect},
+		fields=opportunity_fields,
+	)
+	if leads:
+		opportunities += frappe.get_all(
+			"Opportunity",
+			filters={"opportunity_from": "Lead", "party_name": ("in", [lead.name for lead in leads])},
+			fields=opportunity_fields,
+		)
+	for opportunity in opportunities:
+		refresh_opportunity_row(opportunity)
+
+
 # ---- the one writer ----
 
 

@@ -29,26 +29,6 @@ def link_lead_to_its_prospect(lead, method=None):
 		link_documents("Lead", lead.name, "Prospect", lead.prospect)
 
 
-def link_prospect_to_customer(customer, method=None):
-	"""Customer.after_insert: a customer made from a prospect gets its addresses, contacts and open
-	quotations."""
-	if not customer.get("prospect"):
-		return
-	link_documents("Prospect", customer.prospect, "Customer", customer.name)
-	quotation = frappe.qb.DocType("Quotation")
-	(
-		frappe.qb.update(quotation)
-		.set(quotation.quotation_to, "Customer")
-		.set(quotation.party_name, customer.name)
-		.set(quotation.customer_name, customer.customer_name)
-		.where(quotation.quotation_to == "Prospect")
-		.where(quotation.party_name == customer.prospect)
-		.where(quotation.docstatus < 2)
-		.where(quotation.status.notin(["Lost", "Ordered", "Expired", "Cancelled"]))
-		.run()
-	)
-
-
 def propose_primary_contact(doc, method=None):
 	"""Opportunity/Quotation.validate: a document for a prospect gets the prospect's primary contact."""
 	party_type = doc.get("opportunity_from") or doc.get("quotation_to")

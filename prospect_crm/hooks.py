@@ -36,6 +36,9 @@ override_whitelisted_methods = {
 	"erpnext.crm.doctype.prospect.prospect.make_customer": "prospect_crm.api.make_customer",
 	"erpnext.crm.doctype.prospect.prospect.make_opportunity": "prospect_crm.api.make_opportunity",
 	"erpnext.crm.utils.get_open_activities": "prospect_crm.activities.get_open_activities",
+	# A quotation for a prospect is ordered or invoiced by the prospect's one customer.
+	"erpnext.selling.doctype.quotation.quotation.make_sales_order": "prospect_crm.api.make_sales_order",
+	"erpnext.selling.doctype.quotation.quotation.make_sales_invoice": "prospect_crm.api.make_sales_invoice",
 	# Frappe v15 counts without permission checks; for prospects, leads and opportunities we do not.
 	"frappe.client.get_count": "prospect_crm.api.get_count",
 }
@@ -68,7 +71,9 @@ doc_events = {
 		"validate": "prospect_crm.contacts.propose_primary_contact",
 	},
 	"Customer": {
-		"after_insert": "prospect_crm.contacts.link_prospect_to_customer",
+		# ERPNext 15.102 has its own "From Prospect" field: both carry the same value (compat.py).
+		"validate": "prospect_crm.compat.sync_customer_prospect_fields",
+		"after_insert": "prospect_crm.conversion.link_prospect_to_customer",
 	},
 }
 

@@ -12,6 +12,8 @@ import os
 import frappe
 from frappe.modules.import_file import calculate_hash
 
+from prospect_crm.compat import merge_customer_prospect_fields
+
 MODULE = "Prospect CRM"
 TAKEN_OVER = ("Prospect", "Prospect Lead", "Prospect Opportunity")
 
@@ -58,6 +60,7 @@ def after_install():
 	# Lead.prospect must exist before it is filled from ERPNext's rows; Frappe syncs fixtures later.
 	sync_fixtures("prospect_crm")
 	set_lead_prospect_from_rows()
+	merge_customer_prospect_fields()
 	add_prospect_to_crm_sales_pipeline()
 	if counts_before.get("Prospect"):
 		print(
@@ -117,6 +120,7 @@ def after_migrate():
 		stored = frappe.db.get_value("DocType", doctype, ["module", "migration_hash"], as_dict=True)
 		if not stored or stored.module != MODULE or stored.migration_hash != calculate_hash(path):
 			import_file_by_path(path, force=True)
+	merge_customer_prospect_fields()
 	add_prospect_to_crm_sales_pipeline()
 	frappe.db.commit()
 

@@ -8,11 +8,13 @@ with their values) stay where they are.
 import frappe
 from frappe.modules.import_file import import_file_by_path
 
+from prospect_crm.compat import restore_erpnext_customer_prospect_field
 from prospect_crm.install import MODULE, TAKEN_OVER, erpnext_json_path, table_counts
 
 
 def before_uninstall():
 	frappe.flags.prospect_crm_counts_before = table_counts()
+	restore_erpnext_customer_prospect_field()
 	for doctype in TAKEN_OVER:
 		if frappe.db.get_value("DocType", doctype, "module") == MODULE:
 			import_file_by_path(erpnext_json_path(doctype), force=True)

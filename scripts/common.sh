@@ -17,7 +17,25 @@ REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 : "${DB_PORT:=3306}"
 : "${DB_ROOT_USER:=root}"
 : "${DB_ROOT_PASSWORD:=}"
-: "${REDIS_URL:=redis://127.0.0.1:6379}"
+# Each Frappe/ERPNext pair gets its own bench folder and its own Redis database: two Frappe versions caching
+# in one database unpickle each other's values and break.
+case "$FRAPPE_BRANCH" in
+	version-15) PAIR_REDIS_DB=1 ;;
+	v15.19.1) PAIR_REDIS_DB=2 ;;
+	version-16) PAIR_REDIS_DB=3 ;;
+	*) PAIR_REDIS_DB=$((4 + $(printf '%s' "$FRAPPE_BRANCH" | cksum | cut -d' ' -f1) % 10)) ;;
+esac
+: "${REDIS_URL:=redis://127.0.0.1:6379/$PAIR_REDIS_DB}"
+# Frappe v16 needs Python 3.14 and Node 24, which live beside the system's (PY314_PREFIX, NODE24_PREFIX).
+case "$FRAPPE_BRANCH" in
+	version-16 | v16.* | develop) FRAPPE_MAJOR=16 ;;
+	*) FRAPPE_MAJOR=15 ;;
+esac
+EXTRA_PATH=""
+if [ "$FRAPPE_MAJOR" -ge 16 ] && [ -x "${NODE24_PREFIX:-/opt/node24}/bin/node" ]; then
+	EXTRA_PATH="${NODE24_PREFIX:-/opt/node24}/bin"
+	PATH="$EXTRA_PATH:$PATH"
+fi
 : "${ADMIN_PASSWORD:=admin}"
 : "${SITE:=prospect.localhost}"
 : "${TEST_SITE:=prospect-test.localhost}"
@@ -36,7 +54,7 @@ else
 	BENCH_USER="$(id -un)"
 	: "${BENCH_HOME:=$HOME}"
 fi
-: "${BENCH_DIR:=$BENCH_HOME/frappe-bench}"
+: "${BENCH_DIR:=$BENCH_HOME/bench-$FRAPPE_BRANCH}"
 : "${BENCH_VENV:=$BENCH_HOME/.bench-venv}"
 : "${SSL_CERT_FILE:=/etc/ssl/certs/ca-certificates.crt}"
 
@@ -56,7 +74,7 @@ die() {
 
 # Runs a shell snippet as the bench user, in the bench's parent folder, with the bench venv on PATH.
 as_bench() {
-	local snippet="export PATH='$BENCH_VENV/bin':\$PATH SSL_CERT_FILE='$SSL_CERT_FILE' CI='${CI:-}'; cd '$BENCH_HOME'; $1"
+	local snippet="export PATH='$BENCH_VENV/bin${EXTRA_PATH:+:$EXTRA_PATH}':\$PATH SSL_CERT_FILE='$SSL_CERT_FILE' CI='${CI:-}'; cd '$BENCH_HOME'; $1"
 	if [ "$AS_ROOT" = "1" ]; then
 		runuser -u "$BENCH_USER" -- bash -c "$snippet"
 	else
@@ -87,6 +105,7 @@ check_prerequisites() {
 	mysql_root -e "select 1" >/dev/null 2>&1 ||
 		die "MariaDB does not answer on $DB_HOST:$DB_PORT as $DB_ROOT_USER (set DB_ROOT_USER/DB_ROOT_PASSWORD)"
 	local redis_hostport="${REDIS_URL#redis://}"
+	redis_hostport="${redis_hostport%%/*}"
 	if command -v redis-cli >/dev/null; then
 		redis-cli -h "${redis_hostport%:*}" -p "${redis_hostport##*:}" ping 2>/dev/null | grep -q PONG ||
 			die "Redis does not answer at $REDIS_URL (start redis-server or set REDIS_URL)"
@@ -94,13 +113,28 @@ check_prerequisites() {
 		(exec 3<>"/dev/tcp/${redis_hostport%:*}/${redis_hostport##*:}") 2>/dev/null ||
 			die "Redis does not answer at $REDIS_URL (start redis-server or set REDIS_URL)"
 	fi
+	# The bench CLI runs on the system's Python; the bench itself on the Python its Frappe needs.
+	for candidate in /usr/bin/python3.12 /usr/bin/python3.11 /usr/bin/python3.10; do
+		if [ -x "$candidate" ]; then CLI_PYTHON="$candidate"; break; fi
+	done
+	[ -n "${CLI_PYTHON:-}" ] || die "no system Python 3.10-3.12 found: apt-get install python3 python3-venv python3-dev"
+	"$CLI_PYTHON" -c "import venv, ensurepip" 2>/dev/null || die "$CLI_PYTHON lacks venv: apt-get install python3-venv"
 	if [ -z "$PYTHON_BIN" ]; then
-		for candidate in /usr/bin/python3.12 /usr/bin/python3.11 /usr/bin/python3.10; do
-			if [ -x "$candidate" ]; then PYTHON_BIN="$candidate"; break; fi
-		done
+		if [ "$FRAPPE_MAJOR" -ge 16 ]; then
+			for candidate in "${PY314_PREFIX:-/opt/py314}/bin/python3.14" "$(command -v python3.14 || true)"; do
+				if [ -n "$candidate" ] && [ -x "$candidate" ]; then PYTHON_BIN="$candidate"; break; fi
+			done
+			[ -n "$PYTHON_BIN" ] || die "Frappe $FRAPPE_BRANCH needs Python 3.14: set PYTHON_BIN or PY314_PREFIX"
+		else
+			PYTHON_BIN="$CLI_PYTHON"
+		fi
 	fi
-	[ -n "$PYTHON_BIN" ] || die "no system Python 3.10-3.12 found: apt-get install python3 python3-venv python3-dev"
-	"$PYTHON_BIN" -c "import venv, ensurepip" 2>/dev/null || die "$PYTHON_BIN lacks venv: apt-get install python3-venv"
+	"$PYTHON_BIN" -c "import venv, ensurepip" 2>/dev/null || die "$PYTHON_BIN lacks venv"
+	local node_major
+	node_major=$(node -p 'process.versions.node.split(".")[0]')
+	if [ "$FRAPPE_MAJOR" -ge 16 ] && [ "$node_major" -lt 24 ]; then
+		die "Frappe $FRAPPE_BRANCH needs Node 24 (found $node_major): put it first on PATH or set NODE24_PREFIX"
+	fi
 	if ! command -v crontab >/dev/null; then
 		if [ "$AS_ROOT" = "1" ]; then
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cron >/dev/null 2>&1 ||
@@ -159,7 +193,7 @@ ensure_bench_user() {
 ensure_bench_cli() {
 	step "Ensuring frappe-bench (PyPI) in $BENCH_VENV"
 	if [ ! -x "$BENCH_VENV/bin/bench" ]; then
-		as_bench "'$PYTHON_BIN' -m venv '$BENCH_VENV' && '$BENCH_VENV/bin/pip' install -q frappe-bench"
+		as_bench "'$CLI_PYTHON' -m venv '$BENCH_VENV' && '$BENCH_VENV/bin/pip' install -q frappe-bench"
 	fi
 	as_bench "bench --version" | sed 's/^/    bench /'
 	done_step

@@ -28,10 +28,11 @@ class Prospect(CRMNote):
 			frappe.throw(_("{0} must be a list of rows.").format(_(self.meta.get_label(key))))
 		return super().extend(key, value)
 
-	def append(self, key, value=None):
+	def append(self, key, value=None, *args, **kwargs):
+		# *args/**kwargs: Frappe 15.103 added `position`, which 15.19 does not know.
 		if key in self._table_fieldnames and value is not None and not isinstance(value, dict | BaseDocument):
 			frappe.throw(_("Each row of {0} must be an object.").format(_(self.meta.get_label(key))))
-		return super().append(key, value)
+		return super().append(key, value, *args, **kwargs)
 
 	def before_validate(self):
 		self.validate_value_types()
@@ -55,6 +56,19 @@ class Prospect(CRMNote):
 
 	def on_update(self):
 		self.sync_leads()
+
+	def after_rename(self, old: str, new: str, merge: bool = False):
+		"""Frappe has re-pointed every link (Lead.prospect, opportunities, quotations, customers, addresses,
+		contacts) from `old` to `new`. A plain rename renames the company too; a merge brings the merged
+		prospect's notes and rebuilds this prospect's rows from its leads and opportunities."""
+		if merge:
+			note = frappe.qb.DocType("CRM Note")
+			frappe.qb.update(note).set(note.parent, new).where(note.parenttype == "Prospect").where(
+				note.parent == old
+			).run()
+			backfill.refresh_rows_of_prospect(new)
+		elif self.company_name == old:
+			self.db_set("company_name", new, update_modified=False)
 
 	def on_trash(self):
 		lead = frappe.qb.DocType("Lead")
