@@ -1,0 +1,53 @@
+"""The upstream contract (prospect_crm/contract.py) holds for the Frappe and ERPNext this bench runs, and the
+checker does report a name that went away upstream.
+"""
+
+import tempfile
+from pathlib import Path
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from prospect_crm import contract
+
+UPDATE_PROSPECT = "erpnext.crm.doctype.lead.lead.Lead.update_prospect"
+REMOVE_LINK = "erpnext.crm.doctype.lead.lead.Lead.remove_link_from_prospect"
+
+
+class TestUpstreamContract(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.frappe_path = Path(frappe.get_app_path("frappe", ".."))
+		cls.erpnext_path = Path(frappe.get_app_path("erpnext", ".."))
+		cls.findings = contract.check(cls.frappe_path, cls.erpnext_path)
+
+	def test_every_name_the_app_relies_on_exists(self):
+		missing = contract.problems(self.findings)
+		if missing:
+			self.fail("upstream names missing:\n" + "\n".join(finding.line() for finding in missing))
+		found = {finding.name for finding in self.findings if finding.status == "ok"}
+		self.assertIn(UPDATE_PROSPECT, found)
+		self.assertIn("erpnext.crm.utils.get_open_activities", found)
+
+	def test_the_contract_lists_every_upstream_method_the_app_overrides(self):
+		uncovered = [finding for finding in self.findings if finding.kind == "override coverage"]
+		if uncovered:
+			self.fail("overrides missing from the contract:\n" + "\n".join(f.line() for f in uncovered))
+
+	def test_a_renamed_upstream_method_is_reported(self):
+		source = Path(frappe.get_app_path("erpnext", "crm", "doctype", "lead", "lead.py"))
+		text = source.read_text(encoding="utf-8")
+		self.assertIn("def update_prospect(self", text)
+		with tempfile.TemporaryDirectory() as erpnext_path:
+			copy = Path(erpnext_path, "erpnext", "crm", "doctype", "lead", "lead.py")
+			copy.parent.mkdir(parents=True)
+			copy.write_text(text.replace("def update_prospect(self", "def update_prospect_row(self"))
+			findings = contract.check(self.frappe_path, erpnext_path)
+
+		missing = {finding.name: finding for finding in contract.problems(findings)}
+		self.assertIn(UPDATE_PROSPECT, missing)
+		self.assertEqual(missing[UPDATE_PROSPECT].where, "erpnext/crm/doctype/lead/lead.py")
+		self.assertIn("switch off ERPNext's own write", missing[UPDATE_PROSPECT].line())
+		# The copied file was read: what it still defines is found.
+		self.assertIn(REMOVE_LINK, {finding.name for finding in findings if finding.status == "ok"})
