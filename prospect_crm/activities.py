@@ -31,11 +31,11 @@ def readable_references(prospect: str) -> list[tuple[str, str]]:
 		"Prospect Opportunity", filters={"parent": prospect, "parenttype": "Prospect"}, pluck="opportunity"
 	)
 	if leads and frappe.has_permission("Lead", "read"):
-		readable = frappe.get_list("Lead", filters={"name": ("in", leads)}, pluck="name", limit_page_length=0)
+		readable = frappe.get_list("Lead", filters={"name": ("in", leads)}, pluck="name", limit=0)
 		references += [("Lead", name) for name in readable]
 	if opportunities and frappe.has_permission("Opportunity", "read"):
 		readable = frappe.get_list(
-			"Opportunity", filters={"name": ("in", opportunities)}, pluck="name", limit_page_length=0
+			"Opportunity", filters={"name": ("in", opportunities)}, pluck="name", limit=0
 		)
 		references += [("Opportunity", name) for name in readable]
 	return references
@@ -84,7 +84,7 @@ def open_events(references: list[tuple[str, str]]) -> list[dict]:
 		filters={"name": ("in", names), "status": "Open"},
 		fields=["name", "subject", "event_category", "starts_on", "ends_on", "description"],
 		order_by="starts_on asc",
-		limit_page_length=0,
+		limit=0,
 	)
 
 

@@ -97,7 +97,7 @@ def get_opportunities(prospect: str) -> list[dict]:
 			"contact_mobile",
 			*OPPORTUNITY_ROW_FIELDS.values(),
 		],
-		limit_page_length=0,
+		limit=0,
 	)
 
 
@@ -217,5 +217,4 @@ def get_count(doctype: str, filters=None, debug=False, cache=False) -> int:
 	if doctype not in ("Prospect", "Lead", "Opportunity"):
 		return frappe_get_count(doctype, filters, debug, cache)
 	check_permission(doctype, "read")
-	rows = frappe.get_list(doctype, filters=get_safe_filters(filters), fields=["count(*) as total"])
-	return rows[0].total if rows else 0
+	return compat.count_readable(doctype, get_safe_filters(filters))

@@ -76,3 +76,17 @@ def call_with_supported_args(function, **kwargs):
 			if value is not None and (accepts_any or key in parameters)
 		}
 	)
+
+
+def readable_names_sql(doctype: str, filters=None) -> str:
+	"""SQL selecting the names of the `doctype` documents the session user may read (permission rules and
+	User Permissions applied by frappe.get_list). Frappe v15 returns the unrun query as SQL text, Frappe v16
+	as a query object."""
+	query = frappe.get_list(doctype, filters=filters, fields=["name"], order_by=None, limit=0, run=0)
+	return query if isinstance(query, str) else query.get_sql()
+
+
+def count_readable(doctype: str, filters=None) -> int:
+	"""How many `doctype` documents matching `filters` the session user may read. Frappe v16 refuses SQL
+	functions written as strings in get_list's fields, so the count wraps the permission-checked query."""
+	return frappe.db.sql(f"select count(*) from ({readable_names_sql(doctype, filters)}) readable")[0][0]

@@ -2,14 +2,15 @@
 
 import frappe
 
+from prospect_crm.compat import count_readable
+
 
 @frappe.whitelist()
 def get_open_prospects(filters=None) -> dict:
 	"""Prospects the user may read that have not become a customer yet."""
 	converted = frappe.get_all("Customer", filters={"prospect": ("is", "set")}, pluck="prospect")
 	filters = {"name": ("not in", converted)} if converted else {}
-	total = frappe.get_list("Prospect", filters=filters, fields=["count(name) as total"])[0].total
-	return {"value": total, "fieldtype": "Int"}
+	return {"value": count_readable("Prospect", filters), "fieldtype": "Int"}
 
 
 def get_stats(inactive_days: int = 30) -> dict:

@@ -7,6 +7,8 @@ prospects the user may not read (a User Permission on Territory, say) stays hidd
 
 import frappe
 
+from prospect_crm.compat import readable_names_sql
+
 
 def address_or_contact_permission(doc, ptype=None, user=None, debug=False):
 	links = doc.get("links") or []
@@ -23,7 +25,7 @@ def address_or_contact_query(user=None, doctype=None):
 	user = user or frappe.session.user
 	if user == "Administrator" or "System Manager" in frappe.get_roles(user):
 		return ""
-	readable = frappe.get_list("Prospect", fields=["name"], limit_page_length=0, order_by=None, run=0)
+	readable = readable_names_sql("Prospect")
 	table = f"`tab{doctype}`"
 	link = (
 		f"select 1 from `tabDynamic Link` link where link.parent = {table}.name "

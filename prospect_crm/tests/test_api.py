@@ -52,6 +52,32 @@ class TestPermissions(FrappeTestCase):
 			api.add_lead_to_prospect(lead.name, other.name)
 
 
+class TestCounts(FrappeTestCase):
+	"""Counts (list views, the workspace's number card) count only what the user may read, on every Frappe."""
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+
+	def test_counts_follow_user_permissions(self):
+		from frappe.permissions import add_user_permission
+
+		from prospect_crm import dashboard
+
+		territories = frappe.get_all("Territory", filters={"is_group": 0}, pluck="name", limit=2)
+		north = make_prospect("Count North Corp", territory=territories[0])
+		make_prospect("Count South Corp", territory=territories[-1])
+		user = make_user("pcrm.counter@example.com", ["Sales User"])
+		add_user_permission("Prospect", north.name, user)
+		filters = {"company_name": ("like", "Count % Corp")}
+		self.assertEqual(api.get_count("Prospect", filters), 2)
+
+		frappe.set_user(user)
+		self.assertEqual(api.get_count("Prospect", filters), 1)
+		self.assertEqual(api.get_count("Prospect", frappe.as_json(filters)), 1, "filters as JSON, like REST")
+		self.assertEqual(dashboard.get_open_prospects()["value"], len(frappe.get_list("Prospect", limit=0)))
+		self.assertEqual(dashboard.get_open_prospects()["value"], 1)
+
+
 class TestConversions(FrappeTestCase):
 	def test_make_customer_maps_fields_and_links_addresses_and_contacts(self):
 		prospect = make_prospect("Convert Corp", currency="EUR", website="convert.example.com")

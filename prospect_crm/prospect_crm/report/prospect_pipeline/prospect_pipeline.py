@@ -88,7 +88,7 @@ def get_data(filters):
 		filters=prospect_filters,
 		fields=["name", "territory", "industry", "prospect_owner"],
 		order_by="name asc",
-		limit_page_length=0,
+		limit=0,
 	)
 	if not prospects:
 		return []
