@@ -50,7 +50,8 @@ def references_condition(doctype_column, name_column, references: list[tuple[str
 	return condition
 
 
-def open_todos(references: list[tuple[str, str]]) -> list[dict]:
+def todos(references: list[tuple[str, str]], is_open: bool = True) -> list[dict]:
+	"""Open tasks, or with is_open=False the completed and cancelled ones (the history)."""
 	todo = DocType("ToDo")
 	condition = references_condition(todo.reference_type, todo.reference_name, references)
 	return (
@@ -62,15 +63,17 @@ def open_todos(references: list[tuple[str, str]]) -> list[dict]:
 			todo.date,
 			todo.reference_type,
 			todo.reference_name,
+			todo.status,
 		)
-		.where(todo.status == "Open")
+		.where((todo.status == "Open") if is_open else (todo.status != "Open"))
 		.where(condition)
-		.orderby(todo.date)
+		.orderby(todo.date, order=frappe.qb.asc if is_open else frappe.qb.desc)
 		.run(as_dict=True)
 	)
 
 
-def open_events(references: list[tuple[str, str]]) -> list[dict]:
+def events(references: list[tuple[str, str]], is_open: bool = True) -> list[dict]:
+	"""Open events, or with is_open=False the closed and cancelled ones (the history)."""
 	participant = DocType("Event Participants")
 	condition = references_condition(participant.reference_doctype, participant.reference_docname, references)
 	names = (
@@ -81,29 +84,35 @@ def open_events(references: list[tuple[str, str]]) -> list[dict]:
 	# get_list applies Event's own rules: private events of other users stay hidden.
 	return frappe.get_list(
 		"Event",
-		filters={"name": ("in", names), "status": "Open"},
-		fields=["name", "subject", "event_category", "starts_on", "ends_on", "description"],
-		order_by="starts_on asc",
+		filters={"name": ("in", names), "status": "Open" if is_open else ("!=", "Open")},
+		fields=["name", "subject", "event_category", "starts_on", "ends_on", "description", "status"],
+		order_by="starts_on asc" if is_open else "starts_on desc",
 		limit=0,
 	)
 
 
 @frappe.whitelist()
 def get_open_activities(ref_doctype: str, ref_docname: str) -> dict:
-	"""Replaces ERPNext's unchecked `erpnext.crm.utils.get_open_activities` (see hooks.py)."""
+	"""Replaces ERPNext's unchecked `erpnext.crm.utils.get_open_activities` (see hooks.py). Returns what
+	ERPNext v16 returns (the history too, which its activities panel shows; v15's ignores it)."""
 	if not ref_docname or not frappe.db.exists(ref_doctype, ref_docname):
 		# ERPNext's forms ask for an unsaved document too: nothing exists yet, nothing to show.
 		if not frappe.has_permission(ref_doctype, "read"):
 			frappe.throw(
 				_("You are not permitted to read {0}.").format(_(ref_doctype)), frappe.PermissionError
 			)
-		return {"tasks": [], "events": []}
+		return {"tasks": [], "events": [], "tasks_history": [], "events_history": []}
 	check_read(ref_doctype, ref_docname)
 	if ref_doctype == "Prospect":
 		references = readable_references(ref_docname)
 	else:
 		references = [(ref_doctype, ref_docname)]
-	return {"tasks": open_todos(references), "events": open_events(references)}
+	return {
+		"tasks": todos(references),
+		"events": events(references),
+		"tasks_history": todos(references, is_open=False),
+		"events_history": events(references, is_open=False),
+	}
 
 
 @frappe.whitelist()
@@ -113,8 +122,8 @@ def get_activities(prospect: str) -> dict:
 	check_read("Prospect", prospect)
 	references = readable_references(prospect)
 	return {
-		"tasks": open_todos(references),
-		"events": open_events(references),
+		"tasks": todos(references),
+		"events": events(references),
 		"communications": communications(references, prospect),
 		"comments": comments(references),
 	}

@@ -52,6 +52,29 @@ class TestPermissions(FrappeTestCase):
 			api.add_lead_to_prospect(lead.name, other.name)
 
 
+class TestActivityHistory(FrappeTestCase):
+	def test_open_activities_also_return_the_history(self):
+		prospect = make_prospect("History Corp")
+		lead = make_lead("Hana", prospect=prospect.name)
+		todo = {"doctype": "ToDo", "reference_type": "Lead", "reference_name": lead.name}
+		open_task = frappe.get_doc({**todo, "description": "Call back"}).insert()
+		done_task = frappe.get_doc({**todo, "description": "Sent the brochure", "status": "Closed"}).insert()
+		event = {"doctype": "Event", "event_type": "Public", "starts_on": frappe.utils.now_datetime()}
+		past = frappe.get_doc(
+			{
+				**event,
+				"subject": "First visit",
+				"status": "Closed",
+				"event_participants": [{"reference_doctype": "Prospect", "reference_docname": prospect.name}],
+			}
+		).insert()
+		result = activities.get_open_activities("Prospect", prospect.name)
+		self.assertEqual([t.name for t in result["tasks"]], [open_task.name])
+		self.assertEqual([t.name for t in result["tasks_history"]], [done_task.name])
+		self.assertEqual(result["events"], [])
+		self.assertEqual([e.name for e in result["events_history"]], [past.name])
+
+
 class TestCounts(FrappeTestCase):
 	"""Counts (list views, the workspace's number card) count only what the user may read, on every Frappe."""
 
