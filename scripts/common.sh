@@ -282,7 +282,7 @@ new_site() {
 # app is installed there (bench execute refuses apps a site does not have yet), and shows its errors.
 site_call() {
 	local site="$1" method="$2" kwargs="${3:-{\}}"
-	in_bench "cd sites && ../env/bin/python - '$site' '$method' '$kwargs'" <<'PY'
+	in_bench "cd sites && '$BENCH_DIR/env/bin/python' - '$site' '$method' '$kwargs'" <<'PY'
 import importlib, json, sys
 import frappe
 site, method, kwargs = sys.argv[1:4]

@@ -37,15 +37,29 @@ class TestAppInstalled(FrappeTestCase):
 
 
 class TestDeskEntryPoints(FrappeTestCase):
-	def test_crm_sales_pipeline_lists_prospect(self):
+	def test_a_user_finds_prospects_where_the_desk_shows_crm(self):
+		"""ERPNext v15's CRM workspace has a "Sales Pipeline" card (the manual opens prospects there); v16
+		hides the CRM workspace and drops the card, and the desk opens on desktop icons and sidebars."""
 		links = frappe.get_doc("Workspace", "CRM").links
 		card = next(
-			i for i, link in enumerate(links) if link.type == "Card Break" and link.label == "Sales Pipeline"
+			(i for i, link in enumerate(links) if link.type == "Card Break" and link.label == "Sales Pipeline"),
+			None,
 		)
-		following = [link.link_to for link in links[card + 1 :][:3]]
-		self.assertIn("Prospect", following)
-		self.assertTrue(frappe.db.exists("Workspace", "Prospect CRM"))
+		if card is not None:
+			following = [link.link_to for link in links[card + 1 :][:3]]
+			self.assertIn("Prospect", following)
+		our_workspace = frappe.get_doc("Workspace", "Prospect CRM")
+		self.assertTrue(our_workspace.public and not our_workspace.is_hidden)
+		self.assertIn("Prospect", [link.link_to for link in our_workspace.links])
 		self.assertTrue(frappe.db.exists("Report", "Prospect Pipeline"))
+		if frappe.db.exists("DocType", "Workspace Sidebar"):
+			icon = frappe.get_doc("Desktop Icon", "Prospect CRM")
+			self.assertFalse(icon.hidden)
+			self.assertEqual((icon.link_type, icon.link_to), ("Workspace Sidebar", "Prospect CRM"))
+			sidebar = frappe.get_doc("Workspace Sidebar", "Prospect CRM")
+			self.assertIn("Prospect", [item.link_to for item in sidebar.items])
+		else:
+			self.assertIsNotNone(card, "without sidebars (v15), the CRM workspace keeps Sales Pipeline")
 
 
 class TestFrench(FrappeTestCase):
