@@ -42,7 +42,11 @@ class TestDeskEntryPoints(FrappeTestCase):
 		hides the CRM workspace and drops the card, and the desk opens on desktop icons and sidebars."""
 		links = frappe.get_doc("Workspace", "CRM").links
 		card = next(
-			(i for i, link in enumerate(links) if link.type == "Card Break" and link.label == "Sales Pipeline"),
+			(
+				i
+				for i, link in enumerate(links)
+				if link.type == "Card Break" and link.label == "Sales Pipeline"
+			),
 			None,
 		)
 		if card is not None:
