@@ -9,15 +9,9 @@ from frappe.contacts.address_and_contact import load_address_and_contact
 from frappe.model.mapper import get_mapped_doc
 
 from prospect_crm import compat
-from prospect_crm.activities import check_read
 from prospect_crm.backfill import OPPORTUNITY_ROW_FIELDS
 from prospect_crm.conversion import address_quotation_to_customer, customer_of_prospect
-
-
-def check_permission(doctype: str, ptype: str, name: str | None = None) -> None:
-	if not frappe.has_permission(doctype, ptype, name):
-		target = f"{_(doctype)} {name}" if name else _(doctype)
-		frappe.throw(_("You are not permitted to {0} {1}.").format(_(ptype), target), frappe.PermissionError)
+from prospect_crm.permissions import check_permission, check_read
 
 
 @frappe.whitelist()

@@ -6,10 +6,10 @@ prospect's addresses and contacts, and the prospect's open quotations move to it
 """
 
 import frappe
-from frappe import _
 
 from prospect_crm import compat
 from prospect_crm.contacts import link_documents
+from prospect_crm.permissions import check_read
 
 CLOSED_QUOTATION_STATUSES = ("Lost", "Ordered", "Expired", "Cancelled")
 
@@ -60,10 +60,7 @@ def address_quotation_to_customer(quotation_name: str) -> None:
 	)
 	if not quotation or quotation.quotation_to != "Prospect" or not quotation.party_name:
 		return
-	if not frappe.has_permission("Quotation", "read", quotation.name):
-		frappe.throw(
-			_("You are not permitted to read Quotation {0}.").format(quotation.name), frappe.PermissionError
-		)
+	check_read("Quotation", quotation.name)
 	customer = customer_of_prospect(quotation.party_name)
 	if customer:
 		move_open_quotations(

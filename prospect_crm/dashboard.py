@@ -1,7 +1,9 @@
 """Numbers for the "Prospect CRM" workspace."""
 
 import frappe
+from frappe.utils import add_days, get_datetime, now_datetime
 
+from prospect_crm.activities import last_activity
 from prospect_crm.compat import count_readable
 
 
@@ -15,19 +17,13 @@ def get_open_prospects(filters=None) -> dict:
 
 def get_stats(inactive_days: int = 30) -> dict:
 	"""Counts for `bench prospect-crm stats`: prospects, rows, open pipeline, prospects without activity."""
-	from frappe.utils import add_days, now_datetime
-
 	since = add_days(now_datetime(), -inactive_days)
 	prospects = frappe.db.count("Prospect")
-	active = set(
+	# Worked on lately: an email or a comment (activities.last_activity), an edit, or a task touched.
+	active = {name for name, at in last_activity().items() if at and get_datetime(at) >= since}
+	active.update(
 		frappe.db.sql_list(
-			"""select reference_name from `tabCommunication`
-				where reference_doctype = 'Prospect' and communication_date >= %(since)s
-			union select l.link_name from `tabCommunication Link` l join `tabCommunication` c on c.name = l.parent
-				where l.link_doctype = 'Prospect' and c.communication_date >= %(since)s
-			union select reference_name from `tabComment`
-				where reference_doctype = 'Prospect' and comment_type = 'Comment' and creation >= %(since)s
-			union select reference_name from `tabToDo` where reference_type = 'Prospect' and modified >= %(since)s
+			"""select reference_name from `tabToDo` where reference_type = 'Prospect' and modified >= %(since)s
 			union select name from `tabProspect` where modified >= %(since)s""",
 			{"since": since},
 		)

@@ -1,4 +1,5 @@
-"""Document-level rules Frappe does not have on its own, declared in hooks.py (`has_permission`,
+"""Every permission rule of the app: the checks whitelisted methods make on each document they touch, and
+the document-level rules Frappe does not have on its own, declared in hooks.py (`has_permission`,
 `permission_query_conditions`).
 
 Every Sales User may read every Address and Contact in Frappe. An address or contact that belongs only to
@@ -6,8 +7,29 @@ prospects the user may not read (a User Permission on Territory, say) stays hidd
 """
 
 import frappe
+from frappe import _
 
 from prospect_crm.compat import readable_names_sql
+
+
+def check_read(doctype: str, name: str) -> None:
+	"""The document exists and the session user may read it; otherwise a clear, translated error."""
+	if not name or not frappe.db.exists(doctype, name):
+		frappe.throw(
+			_("{0} {1} does not exist.").format(_(doctype), frappe.bold(name)), frappe.DoesNotExistError
+		)
+	if not frappe.has_permission(doctype, "read", name):
+		frappe.throw(
+			_("You are not permitted to read {0} {1}.").format(_(doctype), frappe.bold(name)),
+			frappe.PermissionError,
+		)
+
+
+def check_permission(doctype: str, ptype: str, name: str | None = None) -> None:
+	"""The session user may `ptype` the document (or the DocType when no name is given)."""
+	if not frappe.has_permission(doctype, ptype, name):
+		target = f"{_(doctype)} {name}" if name else _(doctype)
+		frappe.throw(_("You are not permitted to {0} {1}.").format(_(ptype), target), frappe.PermissionError)
 
 
 def address_or_contact_permission(doc, ptype=None, user=None, debug=False):

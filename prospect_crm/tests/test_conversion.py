@@ -215,14 +215,16 @@ class TestCustomerDataImport(FrappeTestCase):
 	def test_imported_customer_with_from_prospect_gets_contacts_and_quotations(self):
 		from frappe.core.doctype.data_import.importer import Importer
 
-		prospect = make_prospect("Imported Customer Corp")
+		# Data Import commits: a name of its own each run keeps the test repeatable on one site.
+		company = f"Imported Customer Corp {frappe.generate_hash(length=6)}"
+		prospect = make_prospect(company)
 		contact = make_contact("Ines", [("Prospect", prospect.name)])
 		quotation = submitted_quotation(prospect.name)
 		file = frappe.get_doc(
 			{
 				"doctype": "File",
 				"file_name": "customers-from-prospects.csv",
-				"content": f"Customer Name,Customer Type,From Prospect\nImported Customer Corp,Company,{prospect.name}",
+				"content": f"Customer Name,Customer Type,From Prospect\n{company},Company,{prospect.name}",
 				"is_private": 1,
 			}
 		).insert()

@@ -7,6 +7,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt, getdate, now_datetime, today
 
+from prospect_crm import activities
 from prospect_crm.backfill import CLOSED_OPPORTUNITY_STATUSES
 
 CLOSED_LEAD_STATUSES = ("Converted", "Do Not Contact", "Lost Quotation")
@@ -123,23 +124,7 @@ def get_data(filters):
 			{"names": names, "closed": CLOSED_LEAD_STATUSES},
 		)
 	)
-	last_activity = dict(
-		frappe.db.sql(
-			"""select prospect, max(at) from (
-				select reference_name as prospect, communication_date as at from `tabCommunication`
-					where reference_doctype = 'Prospect' and reference_name in %(names)s
-				union all
-				select l.link_name, c.communication_date from `tabCommunication Link` l
-					join `tabCommunication` c on c.name = l.parent
-					where l.link_doctype = 'Prospect' and l.link_name in %(names)s
-				union all
-				select reference_name, creation from `tabComment`
-					where reference_doctype = 'Prospect' and reference_name in %(names)s
-					and comment_type = 'Comment'
-			) activities group by prospect""",
-			{"names": names},
-		)
-	)
+	last_activity = activities.last_activity(names)
 	next_activity = dict(
 		frappe.db.sql(
 			"""select prospect, min(at) from (
