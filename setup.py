@@ -1,6 +1,11 @@
+import re
+from pathlib import Path
+
 from setuptools import find_packages, setup
 
-from prospect_crm import __version__ as version
+# Read, not imported: an isolated build (pyproject.toml) does not put this folder on sys.path.
+init = (Path(__file__).parent / "prospect_crm" / "__init__.py").read_text()
+version = re.search(r'^__version__ = "([^"]+)"', init, re.MULTILINE).group(1)
 
 with open("requirements.txt") as f:
 	install_requires = [line.strip() for line in f if line.strip() and not line.startswith("#")]

@@ -7,6 +7,14 @@ from frappe.model.document import Document
 
 class ProspectCRMSettings(Document):
 	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		ask_for_prospect: DF.Literal["Always", "Only when the lead has a company name", "Never"]
 	# end: auto-generated types
 
 	pass
