@@ -3,6 +3,7 @@
 import os
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 
@@ -62,7 +63,10 @@ class LiveServer:
 
 
 def artifacts_dir(*parts: str) -> str:
-	path = os.path.join(os.environ.get("PROSPECT_CRM_ARTIFACTS", "/tmp/prospect-crm-artifacts"), *parts)
+	root = os.environ.get("PROSPECT_CRM_ARTIFACTS") or os.path.join(
+		tempfile.gettempdir(), "prospect-crm-artifacts"
+	)
+	path = os.path.join(root, *parts)
 	os.makedirs(path, exist_ok=True)
 	return path
 

@@ -1,12 +1,13 @@
-"""The Prospect form in a real browser, as the user's manual describes it.
+"""The Prospect form in a real browser, as the user's manual describes it, and the Lead's prospect actions.
 
 Headless Chromium (Debian's `chromium` package) driven by Playwright against the test site served by
 Frappe's own web server. Screenshots go to $PROSPECT_CRM_ARTIFACTS/screenshots.
 """
 
 import os
+import re
 import shutil
-from urllib.parse import quote
+from urllib.parse import quote, urlparse
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
@@ -16,6 +17,18 @@ from prospect_crm.tests.server import LiveServer, artifacts_dir
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 TABS_EN = ["Overview", "Address & Contact", "Leads", "Opportunities", "Activities", "Notes"]
 TABS_FR = ["Vue d'ensemble", "Adresses et contact", "Pistes", "Opportunités", "Activités", "Notes"]
+# The entries of a Link field's dropdown: `li` up to Frappe 15.19, `div[role=option]` in later releases.
+LINK_OPTION = ".awesomplete [role=option], .awesomplete li"
+# What the Activities tab (ERPNext's open tasks and events, Frappe's timeline) and Frappe's address and
+# contact lists say in English.
+ACTIVITIES_EN = ["New Task", "New Event", "Open Tasks", "Open Events", "Show all activity", "New Email"]
+ADDRESS_CONTACT_EN = [
+	"New Address",
+	"New Contact",
+	"No address added yet.",
+	"No contacts added yet.",
+	"Primary Email",
+]
 CHROMIUM_ARGS = [
 	"--no-sandbox",
 	"--disable-gpu",
@@ -70,14 +83,21 @@ class TestProspectFormInBrowser(FrappeTestCase):
 				}
 			).insert(ignore_permissions=True)
 		frappe.db.set_value("User", "Administrator", "language", "en")
+		cls.ask_for_prospect = frappe.db.get_single_value("Prospect CRM Settings", "ask_for_prospect")
 		frappe.db.commit()
 
 	@classmethod
 	def tearDownClass(cls):
 		cls.server.stop()
 		frappe.db.set_value("User", "Administrator", "language", "en")
+		if cls.ask_for_prospect:
+			frappe.db.set_single_value("Prospect CRM Settings", "ask_for_prospect", cls.ask_for_prospect)
 		frappe.db.commit()
 		super().tearDownClass()
+
+	def set_ask_for_prospect(self, value):
+		frappe.db.set_single_value("Prospect CRM Settings", "ask_for_prospect", value)
+		frappe.db.commit()
 
 	def shot(self, page, name):
 		page.screenshot(path=os.path.join(self.artifacts, f"{name}.png"), full_page=True)
@@ -97,6 +117,38 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		page.keyboard.press("Control+s")
 		page.wait_for_function("() => cur_frm && !cur_frm.is_dirty() && !cur_frm.is_new()", timeout=30000)
 		page.wait_for_timeout(500)
+
+	def settle(self, page, ms=1000):
+		"""No request in flight, then a pause for what their answers trigger."""
+		page.wait_for_function("() => !frappe.request.ajax_count", timeout=30000)
+		page.wait_for_timeout(ms)
+		page.wait_for_function("() => !frappe.request.ajax_count", timeout=30000)
+
+	def wait_for_dialog(self, page):
+		"""The dialog shown last, once Frappe has made it `cur_dialog` (when its opening animation ends)."""
+		page.wait_for_function("() => window.cur_dialog && cur_dialog.$wrapper.hasClass('show')")
+
+	def pick_link_option(self, page, text):
+		page.locator(LINK_OPTION, has_text=text).first.click()
+
+	def click_menu_item(self, page, group, item):
+		page.locator(f".inner-group-button button:has-text('{group}')").first.click()
+		page.locator(".dropdown-menu.show .dropdown-item", has_text=item).first.click()
+
+	def open_activities_blocks(self, page):
+		return page.evaluate(
+			"() => $(cur_frm.fields_dict.open_activities_html.wrapper).find('.open-activities').length"
+		)
+
+	def open_lead(self, page, first_name, company_name=""):
+		lead = page.evaluate(
+			"([first_name, company_name]) => frappe.db.insert({doctype: 'Lead', first_name, company_name, "
+			"company: frappe.defaults.get_default('company')}).then(d => d.name)",
+			[first_name, company_name],
+		)
+		page.goto(f"{self.desk}/lead/{lead}")
+		self.wait_for_form(page, "Lead", lead)
+		return lead
 
 	def test_manual_flow(self):
 		from playwright.sync_api import sync_playwright
@@ -120,11 +172,14 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		page.fill("#login_email", "Administrator")
 		page.fill("#login_password", "admin")
 		page.locator(".btn-login").first.click()
-		page.wait_for_url("**/app**")
+		# The desk lives at /app on Frappe v15 and at /desk on v16 (where /app redirects): use what the
+		# server answered after the login.
+		page.wait_for_url(re.compile(r"/(app|desk)(/|\?|$)"))
+		self.desk = f"{self.base}/{urlparse(page.url).path.strip('/').split('/')[0]}"
 		page.wait_for_function("() => window.frappe && frappe.boot && frappe.boot.user")
 
 		# 1. a new prospect, overview fields, save
-		page.goto(f"{self.base}/app/prospect/new")
+		page.goto(f"{self.desk}/prospect/new")
 		page.wait_for_selector('input[data-fieldname="company_name"]')
 		page.fill('input[data-fieldname="company_name"]', company_name)
 		page.evaluate("(v) => cur_frm.set_value('market_share', v)", 15)
@@ -134,6 +189,24 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		self.save(page)
 		self.assertEqual(page.evaluate("() => cur_frm.doc.name"), company_name)
 		self.shot(page, "1-overview")
+
+		# 1b. the first save refreshes the form more than once: the open tasks and events show once, even
+		# when refreshes overlap, and "New Task" opens one dialog
+		self.open_tab(page, "Activities")
+		page.wait_for_selector('[data-fieldname="open_activities_html"] .open-activities')
+		self.settle(page)
+		self.assertEqual(self.open_activities_blocks(page), 1)
+		page.evaluate("() => { cur_frm.refresh(); cur_frm.refresh(); cur_frm.refresh(); }")
+		self.settle(page)
+		self.assertEqual(self.open_activities_blocks(page), 1)
+		page.locator('[data-fieldname="open_activities_html"] .new-task-btn').click()
+		self.wait_for_dialog(page)
+		page.wait_for_timeout(500)
+		self.assertEqual(page.locator(".modal.show").count(), 1)
+		self.assertEqual(page.locator(".modal.show .modal-title").inner_text().strip(), "New Task")
+		self.shot(page, "1b-activities-once")
+		page.evaluate("() => cur_dialog.hide()")
+		page.wait_for_function("() => !document.querySelector('.modal.show')")
 
 		# 2. six tabs in the manual's order
 		labels = [t.strip() for t in page.locator(".form-tabs .nav-link").all_inner_texts()]
@@ -165,7 +238,7 @@ class TestProspectFormInBrowser(FrappeTestCase):
 			'[data-fieldname="leads"] .grid-row[data-idx="1"] input[data-fieldname="lead"]'
 		)
 		link_input.fill("Zoé Browser")
-		page.locator(".awesomplete li", has_text="Create a new Lead").first.click()
+		self.pick_link_option(page, "Create a new Lead")
 		page.wait_for_timeout(1000)
 		if page.locator(".modal.show [data-fieldname='first_name'] input").count():
 			# quick entry: open the full form to see every field
@@ -181,8 +254,10 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		page.wait_for_timeout(300)
 		page.keyboard.press("Control+s")
 		self.wait_for_form(page, "Prospect", company_name)
+		# the lead's save wrote the row on the server: the prospect reloads it rather than keep an unsaved copy
 		page.wait_for_function(
-			"() => cur_frm.doc.leads && cur_frm.doc.leads.some(r => r.lead_name === 'Zoé Browser' && r.status)",
+			"() => cur_frm.doc.leads && cur_frm.doc.leads.some(r => r.lead_name === 'Zoé Browser' && r.status)"
+			" && !cur_frm.is_dirty()",
 			timeout=30000,
 		)
 		self.assertFalse(page.evaluate("() => cur_frm.is_dirty()"))
@@ -201,13 +276,48 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		page.evaluate("() => cur_frm.set_value('opportunity_amount', 4200)")
 		page.evaluate("() => cur_frm.set_value('probability', 35)")
 		self.save(page)
-		page.goto(f"{self.base}/app/prospect/{quote(company_name)}")
+		page.goto(f"{self.desk}/prospect/{quote(company_name)}")
 		self.wait_for_form(page, "Prospect", company_name)
 		self.open_tab(page, "Opportunities")
 		page.wait_for_function(
 			"() => cur_frm.doc.opportunities.some(r => r.amount === 4200 && r.probability === 35)"
 		)
 		self.shot(page, "5-opportunity")
+
+		# 5b. (manual 1.4.1) "Create a new Opportunity" from the Opportunities cell: the opportunity opens with
+		# the prospect as its party, still there once Frappe's link triggers and ERPNext's handlers have run
+		page.locator('[data-fieldname="opportunities"] .grid-add-row').click()
+		row = '[data-fieldname="opportunities"] .grid-row[data-idx="2"]'
+		page.locator(f'{row} [data-fieldname="opportunity"]').first.click()
+		page.locator(f'{row} input[data-fieldname="opportunity"]').fill("Nouvelle affaire")
+		self.pick_link_option(page, "Create a new Opportunity")
+		self.wait_for_form(page, "Opportunity")
+		page.wait_for_function("() => cur_frm.is_new() && !cur_frm.doc.__run_link_triggers")
+		self.settle(page)
+		self.assertEqual(
+			page.evaluate("() => [cur_frm.doc.opportunity_from, cur_frm.doc.party_name]"),
+			["Prospect", company_name],
+		)
+		self.assertEqual(page.locator('input[data-fieldname="party_name"]').input_value(), company_name)
+		self.shot(page, "5b-opportunity-from-cell")
+		page.evaluate("() => cur_frm.set_value('opportunity_amount', 1500)")
+		page.wait_for_timeout(300)
+		page.keyboard.press("Control+s")
+		self.wait_for_form(page, "Prospect", company_name)
+		page.wait_for_function(
+			"() => !cur_frm.is_dirty() && cur_frm.doc.opportunities.some(r => r.amount === 1500)",
+			timeout=30000,
+		)
+		frappe.db.rollback()
+		self.assertEqual(
+			frappe.get_all(
+				"Opportunity",
+				filters={"opportunity_from": "Prospect", "party_name": company_name},
+				pluck="opportunity_amount",
+				order_by="opportunity_amount",
+			),
+			[1500, 4200],
+		)
 
 		# 6. Activities: open tasks and events, New Task, the timeline with New Email
 		self.open_tab(page, "Activities")
@@ -239,7 +349,7 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		self.shot(page, "7-notes")
 
 		# Create > Quotation: a quotation for the prospect
-		page.goto(f"{self.base}/app/prospect/{quote(company_name)}")
+		page.goto(f"{self.desk}/prospect/{quote(company_name)}")
 		self.wait_for_form(page, "Prospect", company_name)
 		page.locator(".inner-group-button button:has-text('Create')").first.click()
 		page.locator(".dropdown-menu.show .dropdown-item", has_text="Quotation").first.click()
@@ -255,7 +365,7 @@ class TestProspectFormInBrowser(FrappeTestCase):
 			"() => frappe.db.insert({doctype: 'Lead', first_name: 'Walk-in', company: cur_frm.doc.company})"
 			".then(d => d.name)"
 		)
-		page.goto(f"{self.base}/app/lead/{lead}")
+		page.goto(f"{self.desk}/lead/{lead}")
 		self.wait_for_form(page, "Lead", lead)
 		page.locator(".inner-group-button button:has-text('Create')").first.click()
 		page.locator(".dropdown-menu.show .dropdown-item", has_text="Opportunity").first.click()
@@ -266,24 +376,58 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		self.assertEqual(page.locator(".modal.show").count(), 0)
 		self.shot(page, "7c-lead-opportunity")
 
+		self.lead_to_opportunity(page)
+		self.lead_added_to_prospect(page, company_name)
+
 		# 8. French: the manual's words on the tabs
 		page.evaluate(
 			"() => frappe.call({method: 'frappe.client.set_value', args: {doctype: 'User', name: 'Administrator', "
 			"fieldname: 'language', value: 'fr'}})"
 		)
-		page.wait_for_timeout(1000)
-		page.goto(f"{self.base}/app/prospect/{quote(company_name)}")
+		# A fresh desk page boots in the user's new language (going straight back to the same form can be a
+		# same-document navigation that keeps the old boot).
+		page.goto(f"{self.desk}/prospect")
+		page.wait_for_function("() => window.frappe && frappe.boot && frappe.boot.lang === 'fr'")
+		page.goto(f"{self.desk}/prospect/{quote(company_name)}")
 		self.wait_for_form(page, "Prospect", company_name)
 		labels = [t.strip() for t in page.locator(".form-tabs .nav-link").all_inner_texts()]
 		self.assertEqual(labels[:6], TABS_FR)
 		self.shot(page, "8-french")
 
+		# 8b. French on the Address & Contact tab: its buttons, and the empty lists as Frappe renders them
+		self.open_tab(page, "Adresses et contact")
+		address_text = page.locator('[data-fieldname="address_html"]').first.inner_text()
+		contact_text = page.locator('[data-fieldname="contact_html"]').first.inner_text()
+		self.assertIn("12 rue des Lilas", address_text)
+		self.assertIn("Nouvelle adresse", address_text)
+		self.assertIn("Nouveau contact", contact_text)
+		empty_lists = page.evaluate(
+			"() => $(frappe.render_template('address_list', {addr_list: []})).text() + ' ' + "
+			"$(frappe.render_template('contact_list', {contact_list: []})).text()"
+		)
+		self.assertIn("Aucune adresse ajoutée.", empty_lists)
+		self.assertIn("Aucun contact ajouté.", empty_lists)
+		for text in (address_text, contact_text, empty_lists):
+			for english in ADDRESS_CONTACT_EN:
+				self.assertNotIn(english, text)
+		self.shot(page, "8b-french-address-contact")
+		self.open_tab(page, "Activités")
+		page.wait_for_selector('[data-fieldname="open_activities_html"] .open-activities')
+		activities_text = " ".join(
+			page.locator(f'[data-fieldname="{fieldname}"]').first.inner_text()
+			for fieldname in ("open_activities_html", "all_activities_html")
+		)
+		self.assertIn("Proposition commerciale", activities_text)
+		for english in ACTIVITIES_EN:
+			self.assertNotIn(english, activities_text)
+		self.shot(page, "8c-french-activities")
+
 		# what the browser did is on the server
 		frappe.db.rollback()
 		prospect = frappe.get_doc("Prospect", company_name)
 		self.assertEqual(prospect.market_share, 15)
-		self.assertEqual([row.lead_name for row in prospect.leads], ["Zoé Browser"])
-		self.assertEqual([row.amount for row in prospect.opportunities], [4200])
+		self.assertEqual(sorted(row.lead_name for row in prospect.leads), ["Yann Browser", "Zoé Browser"])
+		self.assertEqual(sorted(row.amount for row in prospect.opportunities), [1500, 4200])
 		self.assertEqual(len(prospect.notes), 1)
 		self.assertIn("Rendez-vous pris", prospect.notes[0].note)
 		addresses = frappe.get_all(
@@ -302,3 +446,80 @@ class TestProspectFormInBrowser(FrappeTestCase):
 				},
 			)
 		)
+
+	def lead_to_opportunity(self, page):
+		"""Lead > Create > Opportunity follows the Prospect CRM Settings, whatever ERPNext binds the button to."""
+		suffix = frappe.generate_hash(length=5)
+
+		# "Never": no prospect dialog even for a lead with a company name; the "+" of the connections too
+		self.set_ask_for_prospect("Never")
+		lead = self.open_lead(page, "Never", f"Never Corp {suffix}")
+		self.click_menu_item(page, "Create", "Opportunity")
+		self.wait_for_form(page, "Opportunity")
+		self.assertEqual(
+			page.evaluate("() => [cur_frm.doc.opportunity_from, cur_frm.doc.party_name]"), ["Lead", lead]
+		)
+		self.assertEqual(page.locator(".modal.show").count(), 0)
+		page.goto(f"{self.desk}/lead/{lead}")
+		self.wait_for_form(page, "Lead", lead)
+		self.open_tab(page, "Connections")
+		page.locator('.document-link[data-doctype="Opportunity"] .btn-new').first.click()
+		self.wait_for_form(page, "Opportunity")
+		self.assertEqual(
+			page.evaluate("() => [cur_frm.doc.opportunity_from, cur_frm.doc.party_name]"), ["Lead", lead]
+		)
+		self.assertEqual(page.locator(".modal.show").count(), 0)
+		self.shot(page, "7d-lead-opportunity-never")
+
+		# "Always": our dialog (no "Create Contact" of ERPNext's); creating the prospect puts the lead in it
+		self.set_ask_for_prospect("Always")
+		prospect_name = f"Always Corp {suffix}"
+		lead = self.open_lead(page, "Always", prospect_name)
+		self.click_menu_item(page, "Create", "Opportunity")
+		self.wait_for_dialog(page)
+		self.assertEqual(
+			page.evaluate(
+				"() => Object.keys(cur_dialog.fields_dict).filter(f => !f.startsWith('__')).sort()"
+			),
+			["create_prospect", "prospect_name"],
+		)
+		self.assertEqual(page.evaluate("() => cur_dialog.get_value('prospect_name')"), prospect_name)
+		self.shot(page, "7e-lead-opportunity-always")
+		page.locator(".modal.show .btn-primary").first.click()
+		self.wait_for_form(page, "Opportunity")
+		self.assertEqual(
+			page.evaluate("() => [cur_frm.doc.opportunity_from, cur_frm.doc.party_name]"), ["Lead", lead]
+		)
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value("Lead", lead, "prospect"), prospect_name)
+		self.assertEqual(frappe.get_all("Prospect Lead", {"parent": prospect_name}, pluck="lead"), [lead])
+		self.set_ask_for_prospect(self.ask_for_prospect or "Only when the lead has a company name")
+
+	def lead_added_to_prospect(self, page, company_name):
+		"""Lead > Action > Add to Prospect asks for the prospect and puts the lead in it."""
+		lead = page.evaluate(
+			"() => frappe.db.insert({doctype: 'Lead', first_name: 'Yann', last_name: 'Browser', "
+			"company: frappe.defaults.get_default('company')}).then(d => d.name)"
+		)
+		page.goto(f"{self.desk}/lead/{lead}")
+		self.wait_for_form(page, "Lead", lead)
+		self.click_menu_item(page, "Action", "Add to Prospect")
+		self.wait_for_dialog(page)
+		field = page.locator(".modal.show input[data-fieldname='prospect']")
+		field.fill(company_name)
+		self.pick_link_option(page, company_name)
+		page.wait_for_function(
+			"(name) => cur_dialog && cur_dialog.get_value('prospect') === name", arg=company_name
+		)
+		self.shot(page, "7f-add-to-prospect")
+		page.locator(".modal.show .btn-primary").first.click()
+		page.wait_for_function("(name) => cur_frm.doc.prospect === name", arg=company_name)
+		self.settle(page)
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value("Lead", lead, "prospect"), company_name)
+		self.assertIn(lead, frappe.get_all("Prospect Lead", {"parent": company_name}, pluck="lead"))
+		page.goto(f"{self.desk}/prospect/{quote(company_name)}")
+		self.wait_for_form(page, "Prospect", company_name)
+		self.open_tab(page, "Leads")
+		page.wait_for_selector('[data-fieldname="leads"] >> text=Yann Browser')
+		self.shot(page, "7f-added-to-prospect")

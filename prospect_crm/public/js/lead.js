@@ -3,7 +3,8 @@
 
 // "Create > Opportunity" on a Lead: ERPNext always pushes the user through creating a prospect. Here the
 // "Prospect CRM Settings" decide whether to offer it (always, only when the lead has a company name, or
-// never); the opportunity is created either way.
+// never); the opportunity is created either way. "Action > Add to Prospect" goes through prospect_crm's
+// permission-checked method.
 
 frappe.provide("prospect_crm");
 
@@ -55,6 +56,36 @@ prospect_crm.lead_make_opportunity = async function (frm) {
 	dialog.show();
 };
 
-// Replace ERPNext's handler rather than adding a second one (this file loads after ERPNext's lead.js).
-frappe.ui.form.handlers["Lead"] = frappe.ui.form.handlers["Lead"] || {};
-frappe.ui.form.handlers["Lead"]["make_opportunity"] = [prospect_crm.lead_make_opportunity];
+prospect_crm.lead_add_to_prospect = function (frm) {
+	frappe.prompt(
+		[{ label: __("Prospect"), fieldname: "prospect", fieldtype: "Link", options: "Prospect", reqd: 1 }],
+		({ prospect }) =>
+			frappe
+				.call({
+					method: "prospect_crm.api.add_lead_to_prospect",
+					args: { lead: frm.doc.name, prospect },
+					freeze: true,
+					freeze_message: __("Adding Lead to Prospect..."),
+				})
+				.then(() => frm.reload_doc()),
+		__("Add Lead to Prospect"),
+		__("Add")
+	);
+};
+
+frappe.ui.form.on("Lead", {
+	setup(frm) {
+		// ERPNext's Lead controller reaches these two actions through its own methods: `frm.make_methods`
+		// (the "+" of the connections), the "Create > Opportunity" and "Action > Add to Prospect" buttons, and
+		// `frm.trigger("make_opportunity")`, which calls `frm.cscript.make_opportunity` too. Depending on the
+		// ERPNext release it binds them, passes them unbound (losing `this`) or triggers them. Own properties
+		// of frm.cscript, set here before the controller's setup and refresh run (Frappe runs these handlers
+		// first), replace the methods on every one of those paths, and need no `this`.
+		frm.cscript.make_opportunity = () => prospect_crm.lead_make_opportunity(frm);
+		frm.cscript.add_lead_to_prospect = () => prospect_crm.lead_add_to_prospect(frm);
+	},
+});
+
+// ERPNext releases that trigger "make_opportunity" register their dialog as a handler of that event: drop it
+// (this file loads after ERPNext's lead.js). The trigger then runs frm.cscript.make_opportunity, ours, once.
+frappe.ui.form.handlers["Lead"]["make_opportunity"] = [];

@@ -5,6 +5,8 @@
 // prospect_crm.activities (tasks, events, emails); rows of Leads and Opportunities are written by the
 // server when a Lead or an Opportunity is saved.
 
+frappe.provide("prospect_crm");
+
 frappe.ui.form.on("Prospect", {
 	setup(frm) {
 		frm.set_query("lead", "leads", () => ({
@@ -72,14 +74,41 @@ frappe.ui.form.on("Prospect", {
 
 	show_activities(frm) {
 		if (frm.is_new()) return;
-		new erpnext.utils.CRMActivities({
-			frm,
-			open_activities_wrapper: $(frm.fields_dict.open_activities_html.wrapper),
-			all_activities_wrapper: $(frm.fields_dict.all_activities_html.wrapper),
-			form_wrapper: $(frm.wrapper),
-		}).refresh();
+		prospect_crm.render_activities(frm);
 	},
 });
+
+// "Create a new Opportunity" from an Opportunities cell opens a new opportunity whose party is this prospect
+// (the route options above). Frappe then sets the new document's Link fields again to run their triggers,
+// and ERPNext's "Opportunity From" trigger empties the party whenever that field is set, even to the value
+// it already had. Such an opportunity keeps its prospect: the party is noted before the document loads
+// (before_load runs before the link triggers are even scheduled) and put back when the party is first
+// emptied while "Opportunity From" is still "Prospect". Neither handler depends on running before or after
+// ERPNext's, so registering them here is enough: this form is the way to such a new opportunity.
+if (!prospect_crm.keeps_new_opportunity_party) {
+	prospect_crm.keeps_new_opportunity_party = true;
+	frappe.ui.form.on("Opportunity", {
+		before_load(frm) {
+			const doc = frm.doc;
+			if (
+				frm.is_new() &&
+				doc.__run_link_triggers &&
+				doc.opportunity_from === "Prospect" &&
+				doc.party_name
+			) {
+				frm.__prospect_party = { docname: doc.name, party_name: doc.party_name };
+			}
+		},
+		party_name(frm) {
+			const kept = frm.__prospect_party;
+			if (!kept || kept.docname !== frm.doc.name) return;
+			delete frm.__prospect_party;
+			if (!frm.doc.party_name && frm.doc.opportunity_from === "Prospect") {
+				return frm.set_value("party_name", kept.party_name);
+			}
+		},
+	});
+}
 
 // A lead or opportunity created from a cell is already in this prospect on the server (its save wrote
 // the row): reload to show that row instead of keeping an unsaved copy of it.
@@ -109,8 +138,6 @@ frappe.ui.form.on("Prospect Opportunity", {
 		);
 	},
 });
-
-frappe.provide("prospect_crm");
 
 // Notes: newest first, each with its author and time; adding, editing and deleting go through the
 // controller's permission-checked methods, which save the prospect (so the HTML is sanitized).
@@ -173,4 +200,64 @@ prospect_crm.render_notes = function (frm, wrapper) {
 			frm.call("delete_note", { row_id: name }).then(() => frm.reload_doc())
 		);
 	});
+};
+
+// Open tasks and events, and the form's timeline moved into the Activities tab, as ERPNext's CRMActivities
+// shows them on a Lead. ERPNext's version empties the block when a refresh starts and appends to it when the
+// server answers, so two refreshes in a row (the first save of a prospect refreshes the form twice) showed
+// the block twice; its buttons were bound through page-wide selectors. Here only the latest answer renders,
+// into an emptied block, and every binding stays inside this form.
+prospect_crm.render_activities = function (frm) {
+	const open_wrapper = $(frm.fields_dict.open_activities_html.wrapper);
+	const all_wrapper = $(frm.fields_dict.all_activities_html.wrapper);
+	if (!all_wrapper.find(".form-footer").length) {
+		all_wrapper.empty();
+		$(frm.wrapper).find(".form-footer").appendTo(all_wrapper);
+		// as ERPNext does: no absolute position for the action buttons, no "New Event" nor comment box in the
+		// timeline (the block above has its own buttons), communications shown first
+		all_wrapper.removeClass("frappe-control");
+		all_wrapper.find(".timeline-actions .btn-default").hide();
+		all_wrapper.find(".comment-box").hide();
+		all_wrapper.find(".timeline-content .nav-link").first().tab("show");
+	}
+
+	const render_id = (frm.__activities_render_id = (frm.__activities_render_id || 0) + 1);
+	const docname = frm.doc.name;
+	frappe
+		.call({
+			method: "erpnext.crm.utils.get_open_activities",
+			args: { ref_doctype: frm.doctype, ref_docname: docname },
+		})
+		.then((r) => {
+			if (render_id !== frm.__activities_render_id || frm.doc.name !== docname) return;
+			// the whole answer: open tasks and events, and the history that later ERPNext templates show
+			const block = $(frappe.render_template("crm_activities", r.message));
+			open_wrapper.empty().append(block);
+			block.find(".open-tasks .completion-checkbox").on("click", function () {
+				close_activity(this, "ToDo");
+			});
+			block.find(".open-events .completion-checkbox").on("click", function () {
+				close_activity(this, "Event");
+			});
+			block.find(".new-task-btn").on("click", () => new_interaction(__("New Task"), "ToDo"));
+			block.find(".new-event-btn").on("click", () => new_interaction(__("New Event"), "Event"));
+		});
+
+	const close_activity = (checkbox, doctype) => {
+		if (!$(checkbox).prop("checked")) return;
+		frappe.db
+			.set_value(doctype, $(checkbox).attr("name"), "status", "Closed")
+			.then(() => prospect_crm.render_activities(frm));
+	};
+	const new_interaction = (title, interaction_type) => {
+		const composer = new frappe.views.InteractionComposer({ doc: frm.doc, frm, title });
+		const type_field = composer.dialog.get_field("interaction_type");
+		type_field.set_value(interaction_type);
+		if (interaction_type === "ToDo") {
+			$(type_field.wrapper).closest(".form-column").hide();
+			$(composer.dialog.get_field("summary").wrapper).closest(".form-section").hide();
+		} else {
+			$(type_field.wrapper).hide();
+		}
+	};
 };
