@@ -15,6 +15,15 @@ class Lead(ERPNextLead):
 	def remove_link_from_prospect(self):
 		"""Done by prospect_crm.backfill.remove_lead_row, which never deletes the prospect."""
 
+	def onload(self):
+		"""The form's Create > Opportunity asks for a prospect only when the settings say so (lead.js)."""
+		from prospect_crm.prospect_crm.doctype.prospect_crm_settings.prospect_crm_settings import (
+			should_ask_for_prospect,
+		)
+
+		super().onload()
+		self.set_onload("ask_for_prospect", should_ask_for_prospect(self))
+
 	def get_linked_prospects(self):
 		return [{"parent": self.prospect}] if self.get("prospect") else []
 

@@ -2,20 +2,15 @@
 // License: MIT. See license.txt
 
 // "Create > Opportunity" on a Lead: ERPNext always pushes the user through creating a prospect. Here the
-// "Prospect CRM Settings" decide whether to offer it (always, only when the lead has a company name, or
-// never); the opportunity is created either way. "Action > Add to Prospect" goes through prospect_crm's
+// "Prospect CRM Settings" decide whether to offer it (the server's decision arrives with the lead); the
+// opportunity is created either way. "Action > Add to Prospect" goes through prospect_crm's
 // permission-checked method.
 
 frappe.provide("prospect_crm");
 
-prospect_crm.lead_make_opportunity = async function (frm) {
-	const setting =
-		(await frappe.db.get_single_value("Prospect CRM Settings", "ask_for_prospect")) ||
-		"Only when the lead has a company name";
-	const ask_for_prospect =
-		!frm.doc.prospect &&
-		(setting === "Always" ||
-			(setting === "Only when the lead has a company name" && !!(frm.doc.company_name || "").trim()));
+prospect_crm.lead_make_opportunity = function (frm) {
+	// Decided by the server from the Prospect CRM Settings when the lead was loaded (Lead.onload).
+	const ask_for_prospect = !!(frm.doc.__onload || {}).ask_for_prospect;
 	const open_opportunity = () =>
 		frappe.model.open_mapped_doc({ method: "erpnext.crm.doctype.lead.lead.make_opportunity", frm });
 

@@ -24,8 +24,10 @@ def should_ask_for_prospect(lead) -> bool:
 	"""Whether converting this lead into an opportunity offers to create a prospect first."""
 	if lead.get("prospect"):
 		return False
-	setting = frappe.db.get_single_value("Prospect CRM Settings", "ask_for_prospect") or (
-		"Only when the lead has a company name"
+	setting = (
+		frappe.db.get_single_value("Prospect CRM Settings", "ask_for_prospect")
+		# Never saved yet: the default declared in the DocType.
+		or frappe.get_meta("Prospect CRM Settings").get_field("ask_for_prospect").default
 	)
 	if setting == "Always":
 		return True
