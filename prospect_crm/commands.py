@@ -51,7 +51,7 @@ def ownership(context):
 	"""Show which app owns the Prospect DocTypes and whether ERPNext's copy is dormant."""
 
 	def run(frappe):
-		from prospect_crm.install import ownership_report
+		from prospect_crm.takeover import ownership_report
 
 		for row in ownership_report():
 			click.echo(

@@ -21,7 +21,7 @@ UPSTREAM = ("frappe", "erpnext")
 # ---- the contract, grouped by kind -------------------------------------------------------------------
 # Derived from the app's own source on every run (nothing to keep in step by hand):
 #   - "whitelisted method": keys of override_whitelisted_methods in hooks.py;
-#   - "doctype": DocTypes named as keys in hooks.py, and the DocTypes install.py takes over (TAKEN_OVER);
+#   - "doctype": DocTypes named as keys in hooks.py, and the DocTypes takeover.py takes over (TAKEN_OVER);
 #   - "import": every `from frappe... import X` / `from erpnext... import X` in the app's .py files;
 #   - "frappe API": every `frappe.X`, `frappe.db.X` and `frappe.utils.X` the app's .py files use;
 #   - "method path": every "frappe.…" / "erpnext.…" dotted path written as a string in the app's .py/.js;
@@ -238,13 +238,13 @@ FIELDS = {
 		),
 	],
 	"DocType": [
-		("module migration_hash", "tells which app owns the Prospect DocTypes (prospect_crm.install)")
+		("module migration_hash", "tells which app owns the Prospect DocTypes (prospect_crm.takeover)")
 	],
 	"DocField": [("fieldname", "finds out whether ERPNext's Customer has its own prospect link (compat.py)")],
 	"Property Setter": [
 		("doc_type field_name property", "hides and shows ERPNext's Customer.prospect_name (compat.py)"),
 	],
-	"Module Def": [("app_name", "tells which app owns the Prospect DocTypes (prospect_crm.install)")],
+	"Module Def": [("app_name", "tells which app owns the Prospect DocTypes (prospect_crm.takeover)")],
 }
 
 
@@ -363,14 +363,26 @@ class Marker:
 	purpose: str
 	files: str
 	pattern: str
-	status: str  # "missing" (the app breaks) or "note", when the pattern is found
+	status: str  # "missing" (the app breaks) or "note", when the pattern is found (see `required`)
 	detail: str
 	# Checked only while the app's own code matches this (None: always): a change the app has adapted to
 	# is no longer a reliance.
 	app_pattern: str | None = None
+	# True: the app relies on the text being there, and `status` applies when it is NOT found.
+	required: bool = False
 
 
 MARKERS = [
+	Marker(
+		"import_doc runs before_import",
+		"keeps the Prospect DocTypes its own whatever imports ERPNext's JSON (takeover.keep_ours, a "
+		"doc_events before_import hook on DocType)",
+		"frappe/modules/import_file.py",
+		r"run_method\(\s*[\"']before_import[\"']\s*\)",
+		"missing",
+		"import_doc no longer runs the before_import event",
+		required=True,
+	),
 	Marker(
 		'frappe.get_list(fields=["count(*) as total"])',
 		"would count with it (counting wraps the permission-checked query instead: compat.count_readable)",
@@ -1147,8 +1159,13 @@ class Checker:
 		self.taken_over()
 
 	def taken_over(self):
-		purpose = "imports its own definition over it on install and hands it back on uninstall (install.py)"
-		for doctype in app_constant("install.py", "TAKEN_OVER") or ():
+		purpose = "imports its own definition over it on install and hands it back on uninstall (takeover.py)"
+		taken_over = app_constant("takeover.py", "TAKEN_OVER")
+		if not taken_over:
+			raise RuntimeError(
+				"takeover.py no longer defines TAKEN_OVER: the contract cannot check the takeover"
+			)
+		for doctype in taken_over:
 			folder = scrub(doctype)
 			path = self.sources.roots["erpnext"] / "erpnext" / "crm" / "doctype" / folder / f"{folder}.json"
 			theirs = self.sources.json(path)
@@ -1273,7 +1290,14 @@ class Checker:
 				),
 				None,
 			)
-			if hit is None:
+			if marker.required:
+				if hit is None:
+					self.add(
+						"behaviour", marker.name, marker.status, marker.purpose, marker.files, marker.detail
+					)
+				else:
+					self.add("behaviour", marker.name, "ok", marker.purpose, hit)
+			elif hit is None:
 				self.add("behaviour", marker.name, "ok", marker.purpose, marker.files)
 			else:
 				self.add(

@@ -12,6 +12,7 @@ required_apps = ["frappe/erpnext"]
 export_python_type_annotations = True
 
 # ---- install, migrate, uninstall: taking the Prospect DocTypes over from ERPNext without loss ----
+# (takeover.py; its guard against any import of ERPNext's definition is doc_events["DocType"] below)
 before_install = "prospect_crm.install.before_install"
 after_install = "prospect_crm.install.after_install"
 before_migrate = "prospect_crm.install.before_migrate"
@@ -55,6 +56,11 @@ permission_query_conditions = {
 
 # ---- back-fill: every write of a prospect's lead/opportunity rows goes through backfill.py ----
 doc_events = {
+	# Not back-fill: the takeover guard. Whatever imports ERPNext's JSON of a Prospect DocType (a patch's
+	# reload_doc, a sync, an admin), what gets stored is our definition (takeover.keep_ours).
+	"DocType": {
+		"before_import": "prospect_crm.takeover.keep_ours",
+	},
 	"Lead": {
 		"on_update": [
 			"prospect_crm.backfill.refresh_lead_row",

@@ -1,58 +1,22 @@
-"""Taking the Prospect DocTypes over from ERPNext without losing a row, and keeping them ours on migrate.
+"""Install and migrate hooks: the takeover of the Prospect DocTypes (takeover.py) and what installing adds.
 
-ERPNext v15 ships `Prospect`, `Prospect Lead` and `Prospect Opportunity` in its CRM module. This app declares
-the same DocTypes in its module "Prospect CRM". Installing imports our JSON over ERPNext's definition: the
-tables and every row stay, new columns are added. On each `bench migrate`, ERPNext is synced before us and
-its JSON differs from the stored hash, so Frappe would re-import it (module back to CRM, our fields gone)
-before re-importing ours. `before_migrate` keeps ERPNext's copies dormant for that run instead.
+Each hook is a few calls; how the DocTypes change owner without losing a row lives in takeover.py. Also owns
+the Prospect link this app adds to ERPNext's CRM workspace.
 """
 
-import os
-
 import frappe
-from frappe.modules.import_file import calculate_hash
+from frappe import _
 
+from prospect_crm import takeover
 from prospect_crm.compat import merge_customer_prospect_fields
-
-MODULE = "Prospect CRM"
-TAKEN_OVER = ("Prospect", "Prospect Lead", "Prospect Opportunity")
-
-
-def doctype_folder(doctype: str) -> str:
-	return frappe.scrub(doctype)
-
-
-def erpnext_json_path(doctype: str) -> str:
-	folder = doctype_folder(doctype)
-	return os.path.realpath(frappe.get_app_path("erpnext", "crm", "doctype", folder, f"{folder}.json"))
-
-
-def our_json_path(doctype: str) -> str:
-	folder = doctype_folder(doctype)
-	return os.path.realpath(
-		frappe.get_app_path("prospect_crm", "prospect_crm", "doctype", folder, f"{folder}.json")
-	)
-
-
-def owner_module(doctype: str) -> str | None:
-	return frappe.db.get_value("DocType", doctype, "module")
 
 
 def before_install():
-	"""Count what ERPNext holds, so after_install can prove nothing was lost."""
-	frappe.flags.prospect_crm_counts_before = table_counts()
+	takeover.count_rows_before()
 
 
 def after_install():
-	counts_before = frappe.flags.pop("prospect_crm_counts_before", None) or {}
-	counts_after = table_counts()
-	for table, count in counts_before.items():
-		if counts_after.get(table, 0) < count:
-			frappe.throw(
-				frappe._("Taking over {0} lost rows ({1} before, {2} after).").format(
-					table, count, counts_after.get(table, 0)
-				)
-			)
+	before = takeover.check_rows_kept(_("Taking over {0} lost rows ({1} before, {2} after)."))
 	from frappe.utils.fixtures import sync_fixtures
 
 	from prospect_crm.backfill import set_lead_prospect_from_rows
@@ -62,86 +26,19 @@ def after_install():
 	set_lead_prospect_from_rows()
 	merge_customer_prospect_fields()
 	add_prospect_to_crm_sales_pipeline()
-	if counts_before.get("Prospect"):
-		print(
-			"prospect_crm now owns {}; kept {} prospects, {} lead rows, {} opportunity rows.".format(
-				", ".join(TAKEN_OVER),
-				counts_after.get("Prospect", 0),
-				counts_after.get("Prospect Lead", 0),
-				counts_after.get("Prospect Opportunity", 0),
-			)
-		)
-
-
-def table_counts() -> dict[str, int]:
-	counts = {}
-	for doctype in TAKEN_OVER:
-		if frappe.db.table_exists(doctype):
-			counts[doctype] = frappe.db.count(doctype)
-	return counts
+	if before.get("Prospect"):
+		print(takeover.kept_summary())
 
 
 def before_migrate():
-	"""Keep ERPNext's copies of our DocTypes dormant while this migrate syncs ERPNext."""
-	from frappe.model import sync
-	from frappe.modules import import_file
-
-	for module in (sync, import_file):
-		original = module.import_file_by_path
-		if getattr(original, "prospect_crm_guard", False):
-			continue
-
-		def guarded(path, *args, _original=original, **kwargs):
-			if is_dormant_erpnext_copy(path):
-				return False
-			return _original(path, *args, **kwargs)
-
-		guarded.prospect_crm_guard = True
-		module.import_file_by_path = guarded
-
-
-def is_dormant_erpnext_copy(path: str) -> bool:
-	"""True for ERPNext's JSON of a DocType this app owns on this site."""
-	if "erpnext" not in frappe.get_installed_apps():
-		return False
-	real_path = os.path.realpath(path)
-	for doctype in TAKEN_OVER:
-		if real_path == erpnext_json_path(doctype):
-			return owner_module(doctype) == MODULE
-	return False
+	takeover.skip_erpnext_copies_while_migrating()
 
 
 def after_migrate():
-	"""Re-assert ownership if something (a restore, a manual reload) handed a DocType back to ERPNext."""
-	from frappe.modules.import_file import import_file_by_path
-
-	for doctype in TAKEN_OVER:
-		path = our_json_path(doctype)
-		stored = frappe.db.get_value("DocType", doctype, ["module", "migration_hash"], as_dict=True)
-		if not stored or stored.module != MODULE or stored.migration_hash != calculate_hash(path):
-			import_file_by_path(path, force=True)
+	takeover.take_over()
 	merge_customer_prospect_fields()
 	add_prospect_to_crm_sales_pipeline()
 	frappe.db.commit()
-
-
-def ownership_report() -> list[dict]:
-	"""Which app owns each taken-over DocType, and whether ERPNext's copy is dormant."""
-	rows = []
-	for doctype in TAKEN_OVER:
-		stored = frappe.db.get_value("DocType", doctype, ["module", "migration_hash"], as_dict=True) or {}
-		module = stored.get("module")
-		rows.append(
-			{
-				"doctype": doctype,
-				"module": module,
-				"app": frappe.db.get_value("Module Def", module, "app_name") if module else None,
-				"matches_our_json": stored.get("migration_hash") == calculate_hash(our_json_path(doctype)),
-				"erpnext_copy_dormant": module == MODULE,
-				"rows": frappe.db.count(doctype) if frappe.db.table_exists(doctype) else 0,
-			}
-		)
-	return rows
 
 
 def add_prospect_to_crm_sales_pipeline() -> None:

@@ -1,35 +1,27 @@
-"""Handing the Prospect DocTypes back to ERPNext on `bench uninstall-app prospect_crm`, keeping every row.
+"""Uninstall hooks: `bench uninstall-app prospect_crm` hands the Prospect DocTypes back to ERPNext.
 
-Frappe's uninstall drops the table of every DocType whose module belongs to the app. Re-importing ERPNext's
-own JSON first moves the DocTypes back to ERPNext's CRM module, so their tables (and our extra columns,
-with their values) stay where they are.
+Every row stays: takeover.hand_back re-imports ERPNext's definition before Frappe drops the app's tables,
+and the same "were rows lost?" check as install runs before and after Frappe's part.
 """
 
 import frappe
-from frappe.modules.import_file import import_file_by_path
+from frappe import _
 
+from prospect_crm import takeover
 from prospect_crm.compat import restore_erpnext_customer_prospect_field
-from prospect_crm.install import MODULE, TAKEN_OVER, erpnext_json_path, table_counts
 
 
 def before_uninstall():
-	frappe.flags.prospect_crm_counts_before = table_counts()
+	takeover.count_rows_before()
 	restore_erpnext_customer_prospect_field()
-	for doctype in TAKEN_OVER:
-		if frappe.db.get_value("DocType", doctype, "module") == MODULE:
-			import_file_by_path(erpnext_json_path(doctype), force=True)
-	frappe.db.commit()
-	still_ours = frappe.get_all(
-		"DocType", filters={"name": ("in", TAKEN_OVER), "module": MODULE}, pluck="name"
-	)
-	if still_ours:
-		frappe.throw(frappe._("Could not hand {0} back to ERPNext; nothing was removed.").format(still_ours))
+	takeover.hand_back()
+	takeover.check_rows_kept(lost_rows_message(), done=False)
 
 
 def after_uninstall():
-	counts_before = frappe.flags.pop("prospect_crm_counts_before", None) or {}
-	counts_after = table_counts()
-	for table, count in counts_before.items():
-		if counts_after.get(table, 0) != count:
-			print(f"WARNING: {table} had {count} rows before uninstall and has {counts_after.get(table, 0)}")
+	takeover.check_rows_kept(lost_rows_message())
 	frappe.clear_cache()
+
+
+def lost_rows_message() -> str:
+	return _("Handing {0} back to ERPNext lost rows ({1} before, {2} after).")

@@ -3,7 +3,7 @@
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from prospect_crm.install import MODULE, TAKEN_OVER
+from prospect_crm.takeover import MODULE, TAKEN_OVER
 
 
 class TestAppInstalled(FrappeTestCase):

@@ -24,6 +24,7 @@ for name in ("Prospect", "Prospect Lead", "Prospect Opportunity"):
 	doctypes[name] = {
 		"module": frappe.db.get_value("DocType", name, "module"),
 		"fields": sorted(frappe.get_all("DocField", filters={"parent": name}, pluck="name")),
+		"fieldnames": sorted(frappe.get_all("DocField", filters={"parent": name}, pluck="fieldname")),
 		"columns": sorted(frappe.db.get_table_columns(name)) if frappe.db.table_exists(name) else None,
 	}
 print("PROBE:" + json.dumps({"snapshot": snapshot(), "doctypes": doctypes,
@@ -87,6 +88,21 @@ class TestLifecycle(FrappeTestCase):
 		for state in (first, second):
 			self.assertEqual(state["snapshot"], legacy)
 			self.assertEqual(state["doctypes"], installed["doctypes"])
+
+		# outside a migrate, an administrator (or an ERPNext patch) reloads ERPNext's definition: the guard
+		# stores ours instead (fields are recreated, so their row names change; nothing else does)
+		self.frappe_cli(
+			"execute",
+			"frappe.reload_doc",
+			"--kwargs",
+			"{'module': 'crm', 'dt': 'doctype', 'dn': 'prospect', 'force': True}",
+		)
+		reloaded = self.probe()
+		self.assertEqual(reloaded["snapshot"], legacy)
+		for name, doctype in reloaded["doctypes"].items():
+			self.assertEqual(doctype["module"], "Prospect CRM", name)
+			self.assertEqual(doctype["fieldnames"], installed["doctypes"][name]["fieldnames"], name)
+			self.assertEqual(doctype["columns"], installed["doctypes"][name]["columns"], name)
 
 		# uninstall: handed back to ERPNext, every prospect and row kept
 		self.frappe_cli("uninstall-app", "prospect_crm", "--yes", "--no-backup")

@@ -5,6 +5,10 @@
 // prospect_crm.activities (tasks, events, emails); rows of Leads and Opportunities are written by the
 // server when a Lead or an Opportunity is saved.
 
+// The notes and activities renderers live in their own files; Frappe inlines them into this form script.
+{% include "prospect_crm/public/js/prospect_notes.js" %}
+{% include "prospect_crm/public/js/prospect_activities.js" %}
+
 frappe.provide("prospect_crm");
 
 frappe.ui.form.on("Prospect", {
@@ -138,126 +142,3 @@ frappe.ui.form.on("Prospect Opportunity", {
 		);
 	},
 });
-
-// Notes: newest first, each with its author and time; adding, editing and deleting go through the
-// controller's permission-checked methods, which save the prospect (so the HTML is sanitized).
-prospect_crm.render_notes = function (frm, wrapper) {
-	const can_write = frm.perm[0] && frm.perm[0].write;
-	const notes = (frm.doc.notes || [])
-		.slice()
-		.sort((a, b) => (b.added_on || "").localeCompare(a.added_on || ""));
-	wrapper.html(`
-		<div class="prospect-notes">
-			${can_write ? `<div class="text-right mb-3"><button class="btn btn-sm btn-default pcrm-new-note">
-				${frappe.utils.icon("add", "sm")} ${__("New Note")}</button></div>` : ""}
-			${notes.length ? "" : `<div class="text-muted">${__("No notes yet.")}</div>`}
-			${notes
-				.map(
-					(note) => `
-				<div class="pcrm-note border rounded p-3 mb-3" data-name="${note.name}">
-					<div class="d-flex justify-content-between text-muted small mb-2">
-						<span class="pcrm-note-author">${frappe.utils.escape_html(
-							note.added_by ? frappe.user_info(note.added_by).fullname : ""
-						)} · ${note.added_on ? comment_when(note.added_on) : ""}</span>
-						${
-							can_write
-								? `<span><a class="pcrm-edit-note mr-3">${__("Edit")}</a>
-								<a class="pcrm-delete-note text-danger">${__("Delete")}</a></span>`
-								: ""
-						}
-					</div>
-					<div class="pcrm-note-content ql-editor read-mode">${note.note || ""}</div>
-				</div>`
-				)
-				.join("")}
-		</div>`);
-
-	const note_dialog = (title, value, action) => {
-		const dialog = new frappe.ui.Dialog({
-			title,
-			fields: [{ label: __("Note"), fieldname: "note", fieldtype: "Text Editor", reqd: 1 }],
-			primary_action_label: __("Save"),
-			primary_action: ({ note }) => {
-				dialog.hide();
-				action(note).then(() => frm.reload_doc());
-			},
-		});
-		dialog.show();
-		if (value) dialog.set_value("note", value);
-	};
-
-	wrapper.find(".pcrm-new-note").on("click", () =>
-		note_dialog(__("Add a Note"), "", (note) => frm.call("add_note", { note }))
-	);
-	wrapper.find(".pcrm-edit-note").on("click", function () {
-		const name = $(this).closest(".pcrm-note").attr("data-name");
-		const row = (frm.doc.notes || []).find((n) => String(n.name) === name);
-		note_dialog(__("Edit Note"), row && row.note, (note) => frm.call("edit_note", { note, row_id: name }));
-	});
-	wrapper.find(".pcrm-delete-note").on("click", function () {
-		const name = $(this).closest(".pcrm-note").attr("data-name");
-		frappe.confirm(__("Delete this note?"), () =>
-			frm.call("delete_note", { row_id: name }).then(() => frm.reload_doc())
-		);
-	});
-};
-
-// Open tasks and events, and the form's timeline moved into the Activities tab, as ERPNext's CRMActivities
-// shows them on a Lead. ERPNext's version empties the block when a refresh starts and appends to it when the
-// server answers, so two refreshes in a row (the first save of a prospect refreshes the form twice) showed
-// the block twice; its buttons were bound through page-wide selectors. Here only the latest answer renders,
-// into an emptied block, and every binding stays inside this form.
-prospect_crm.render_activities = function (frm) {
-	const open_wrapper = $(frm.fields_dict.open_activities_html.wrapper);
-	const all_wrapper = $(frm.fields_dict.all_activities_html.wrapper);
-	if (!all_wrapper.find(".form-footer").length) {
-		all_wrapper.empty();
-		$(frm.wrapper).find(".form-footer").appendTo(all_wrapper);
-		// as ERPNext does: no absolute position for the action buttons, no "New Event" nor comment box in the
-		// timeline (the block above has its own buttons), communications shown first
-		all_wrapper.removeClass("frappe-control");
-		all_wrapper.find(".timeline-actions .btn-default").hide();
-		all_wrapper.find(".comment-box").hide();
-		all_wrapper.find(".timeline-content .nav-link").first().tab("show");
-	}
-
-	const render_id = (frm.__activities_render_id = (frm.__activities_render_id || 0) + 1);
-	const docname = frm.doc.name;
-	frappe
-		.call({
-			method: "erpnext.crm.utils.get_open_activities",
-			args: { ref_doctype: frm.doctype, ref_docname: docname },
-		})
-		.then((r) => {
-			if (render_id !== frm.__activities_render_id || frm.doc.name !== docname) return;
-			// the whole answer: open tasks and events, and the history that later ERPNext templates show
-			const block = $(frappe.render_template("crm_activities", r.message));
-			open_wrapper.empty().append(block);
-			block.find(".open-tasks .completion-checkbox").on("click", function () {
-				close_activity(this, "ToDo");
-			});
-			block.find(".open-events .completion-checkbox").on("click", function () {
-				close_activity(this, "Event");
-			});
-			block.find(".new-task-btn").on("click", () => new_interaction(__("New Task"), "ToDo"));
-			block.find(".new-event-btn").on("click", () => new_interaction(__("New Event"), "Event"));
-		});
-
-	const close_activity = (checkbox, doctype) => {
-		if (!$(checkbox).prop("checked")) return;
-		frappe.db
-			.set_value(doctype, $(checkbox).attr("name"), "status", "Closed")
-			.then(() => prospect_crm.render_activities(frm));
-	};
-	const new_interaction = (title, interaction_type) => {
-		const composer = new frappe.views.InteractionComposer({ doc: frm.doc, frm, title });
-		const type_field = composer.dialog.get_field("interaction_type");
-		type_field.set_value(interaction_type);
-		if (interaction_type === "ToDo") {
-			$(type_field.wrapper).closest(".form-column").hide();
-			$(composer.dialog.get_field("summary").wrapper).closest(".form-section").hide();
-		} else {
-			$(type_field.wrapper).hide();
-		}
-	};
-};
