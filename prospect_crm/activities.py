@@ -40,23 +40,26 @@ def references_condition(doctype_column, name_column, references: list[tuple[str
 	return condition
 
 
+def select_referenced(doctype: str, references: list[tuple[str, str]], fields: list[str], link=None):
+	"""A query on `doctype` for the rows that point to one of the references, with `fields` and the
+	reference itself; `link` names the (doctype, name) columns when they are not reference_doctype/_name."""
+	table = DocType(doctype)
+	type_column, name_column = link or ("reference_doctype", "reference_name")
+	condition = references_condition(table[type_column], table[name_column], references)
+	columns = [*fields, type_column, name_column]
+	return table, frappe.qb.from_(table).select(*(table[field] for field in columns)).where(condition)
+
+
 def todos(references: list[tuple[str, str]], is_open: bool = True) -> list[dict]:
 	"""Open tasks, or with is_open=False the completed and cancelled ones (the history)."""
-	todo = DocType("ToDo")
-	condition = references_condition(todo.reference_type, todo.reference_name, references)
+	todo, query = select_referenced(
+		"ToDo",
+		references,
+		["name", "description", "allocated_to", "date", "status"],
+		link=("reference_type", "reference_name"),
+	)
 	return (
-		frappe.qb.from_(todo)
-		.select(
-			todo.name,
-			todo.description,
-			todo.allocated_to,
-			todo.date,
-			todo.reference_type,
-			todo.reference_name,
-			todo.status,
-		)
-		.where((todo.status == "Open") if is_open else (todo.status != "Open"))
-		.where(condition)
+		query.where((todo.status == "Open") if is_open else (todo.status != "Open"))
 		.orderby(todo.date, order=frappe.qb.asc if is_open else frappe.qb.desc)
 		.run(as_dict=True)
 	)
@@ -120,30 +123,22 @@ def get_activities(prospect: str) -> dict:
 
 
 def communications(references: list[tuple[str, str]], prospect: str) -> list[dict]:
+	"""Emails and other communications of the references, and those linked to the prospect's timeline."""
 	communication = DocType("Communication")
 	link = DocType("Communication Link")
-	condition = references_condition(
-		communication.reference_doctype, communication.reference_name, references
-	)
 	linked = (
 		frappe.qb.from_(link)
 		.select(link.parent)
 		.where((link.link_doctype == "Prospect") & (link.link_name == prospect))
 	)
+	fields = ["name", "communication_type", "communication_medium", "subject", "sender", "recipients"]
+	fields += ["sent_or_received", "communication_date", "reference_doctype", "reference_name"]
+	condition = references_condition(
+		communication.reference_doctype, communication.reference_name, references
+	)
 	return (
 		frappe.qb.from_(communication)
-		.select(
-			communication.name,
-			communication.communication_type,
-			communication.communication_medium,
-			communication.subject,
-			communication.sender,
-			communication.recipients,
-			communication.sent_or_received,
-			communication.communication_date,
-			communication.reference_doctype,
-			communication.reference_name,
-		)
+		.select(*(communication[field] for field in fields))
 		.where(condition | communication.name.isin(linked))
 		.orderby(communication.communication_date, order=frappe.qb.desc)
 		.limit(500)
@@ -152,21 +147,11 @@ def communications(references: list[tuple[str, str]], prospect: str) -> list[dic
 
 
 def comments(references: list[tuple[str, str]]) -> list[dict]:
-	comment = DocType("Comment")
-	condition = references_condition(comment.reference_doctype, comment.reference_name, references)
+	comment, query = select_referenced(
+		"Comment", references, ["name", "comment_type", "content", "comment_email", "creation"]
+	)
 	return (
-		frappe.qb.from_(comment)
-		.select(
-			comment.name,
-			comment.comment_type,
-			comment.content,
-			comment.comment_email,
-			comment.creation,
-			comment.reference_doctype,
-			comment.reference_name,
-		)
-		.where(comment.comment_type.isin(["Comment", "Info", "Edit", "Created", "Attachment", "Like"]))
-		.where(condition)
+		query.where(comment.comment_type.isin(["Comment", "Info", "Edit", "Created", "Attachment", "Like"]))
 		.orderby(comment.creation, order=frappe.qb.desc)
 		.limit(500)
 		.run(as_dict=True)
