@@ -1,76 +1,147 @@
-"""Every write of a prospect's Lead and Opportunity rows, one row at a time.
-
-A saved Lead or Opportunity refreshes (or moves, or removes) its own row only: no full save of the
-prospect, no rewrite of other rows, and the same handful of queries whatever the prospect's size.
-The parent's `modified` is bumped with a single UPDATE so that open forms reload instead of saving
-stale tables over the new row; concurrent writers never compare timestamps, so none of them fails.
+"""Every write of a prospect's Lead and Opportunity rows, and of Lead.prospect which must agree with them.
+A saved Lead or Opportunity places its own row only, in a few statements whatever the prospect's size;
+a saved Prospect takes its lead rows' values from here, and its leads table decides Lead.prospect.
 """
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
 import frappe
-from frappe.query_builder import DocType
+from frappe.query_builder import Case, DocType
 from frappe.query_builder.functions import Coalesce, Max
 from frappe.utils import flt, now
 
-LEAD_ROW_FIELDS = {
-	"lead_name": "lead_name",
-	"status": "status",
-	"email": "email_id",
-	"mobile_no": "mobile_no",
-	"lead_owner": "lead_owner",
-}
-NUMERIC_TYPES = ("Currency", "Float", "Percent", "Int", "Check")
+from prospect_crm import contacts
+
+
+@dataclass(frozen=True)
+class RowKind:
+	"""One kind of row a prospect lists: its table, the document it stands for and what it copies from it."""
+
+	child_doctype: str
+	parentfield: str
+	link_field: str
+	source_doctype: str
+	# row field <- field of the source document
+	fields: Mapping[str, str]
+	# whether the row's amount counts in the prospect's open pipeline amount
+	carries_amount: bool
+
+	def values_from(self, source) -> dict:
+		return {row_field: source.get(field) for row_field, field in self.fields.items()}
+
+
+LEAD_ROW = RowKind(
+	child_doctype="Prospect Lead",
+	parentfield="leads",
+	link_field="lead",
+	source_doctype="Lead",
+	fields=MappingProxyType(
+		{
+			"lead_name": "lead_name",
+			"status": "status",
+			"email": "email_id",
+			"mobile_no": "mobile_no",
+			"lead_owner": "lead_owner",
+		}
+	),
+	carries_amount=False,
+)
+OPPORTUNITY_ROW = RowKind(
+	child_doctype="Prospect Opportunity",
+	parentfield="opportunities",
+	link_field="opportunity",
+	source_doctype="Opportunity",
+	fields=MappingProxyType(
+		{
+			"amount": "opportunity_amount",
+			"currency": "currency",
+			"stage": "sales_stage",
+			"status": "status",
+			"probability": "probability",
+			"expected_closing": "expected_closing",
+			"deal_owner": "opportunity_owner",
+			"contact_person": "contact_person",
+		}
+	),
+	carries_amount=True,
+)
+ROW_KINDS = (LEAD_ROW, OPPORTUNITY_ROW)
+
+# Names other modules (api.py, the pipeline report, contract.py) use.
+LEAD_ROW_FIELDS = LEAD_ROW.fields
+OPPORTUNITY_ROW_FIELDS = OPPORTUNITY_ROW.fields
 CLOSED_OPPORTUNITY_STATUSES = ("Lost", "Closed", "Converted")
-OPPORTUNITY_ROW_FIELDS = {
-	"amount": "opportunity_amount",
-	"currency": "currency",
-	"stage": "sales_stage",
-	"status": "status",
-	"probability": "probability",
-	"expected_closing": "expected_closing",
-	"deal_owner": "opportunity_owner",
-	"contact_person": "contact_person",
-}
+NUMERIC_TYPES = ("Currency", "Float", "Percent", "Int", "Check")
 
 
 # ---- Lead ----
 
 
 def refresh_lead_row(lead, method=None):
-	"""Write the lead's row into its prospect (adding, moving or removing it)."""
-	values = {row_field: lead.get(field) for row_field, field in LEAD_ROW_FIELDS.items()}
-	upsert_row("Prospect Lead", "leads", "lead", lead.name, lead.get("prospect"), values)
+	"""Lead.on_update: the lead's row goes to its prospect (added, refreshed, moved or removed)."""
+	place_row(LEAD_ROW, lead.name, lead.get("prospect"), LEAD_ROW.values_from(lead))
 
 
 def remove_lead_row(lead, method=None):
-	"""A deleted lead leaves its prospect; the prospect itself is never deleted."""
-	upsert_row("Prospect Lead", "leads", "lead", lead.name, None, {})
+	"""Lead.on_trash: a deleted lead leaves its prospect; the prospect itself is never deleted."""
+	place_row(LEAD_ROW, lead.name, None, {})
 
 
 # ---- Opportunity ----
 
 
-def prospect_of_opportunity(opportunity) -> str | None:
-	if opportunity.get("opportunity_from") == "Prospect":
-		return opportunity.get("party_name") or None
-	if opportunity.get("opportunity_from") == "Lead" and opportunity.get("party_name"):
-		return frappe.db.get_value("Lead", opportunity.party_name, "prospect") or None
+def listing_prospect(
+	opportunity_from: str | None, party_name: str | None, lead_prospect: str | None
+) -> str | None:
+	"""The prospect listing an opportunity: the prospect it is for, or the prospect of the lead it is for
+	(`lead_prospect`, read by the caller)."""
+	if opportunity_from == "Prospect":
+		return party_name or None
+	if opportunity_from == "Lead" and party_name:
+		return lead_prospect or None
 	return None
 
 
+def prospect_of_opportunity(opportunity) -> str | None:
+	opportunity_from, party_name = opportunity.get("opportunity_from"), opportunity.get("party_name")
+	lead_prospect = None
+	if opportunity_from == "Lead" and party_name:
+		lead_prospect = frappe.db.get_value("Lead", party_name, "prospect")
+	return listing_prospect(opportunity_from, party_name, lead_prospect)
+
+
+def prospects_of_opportunities(names: Iterable[str]) -> dict[str, str | None]:
+	"""prospect_of_opportunity of many opportunities in one query; names that do not exist are left out."""
+	names = [name for name in names if name]
+	if not names:
+		return {}
+	opportunity, lead = DocType("Opportunity"), DocType("Lead")
+	rows = (
+		frappe.qb.from_(opportunity)
+		.left_join(lead)
+		.on((opportunity.opportunity_from == "Lead") & (lead.name == opportunity.party_name))
+		.select(opportunity.name, opportunity.opportunity_from, opportunity.party_name, lead.prospect)
+		.where(opportunity.name.isin(names))
+		.run(as_dict=True)
+	)
+	return {row.name: listing_prospect(row.opportunity_from, row.party_name, row.prospect) for row in rows}
+
+
 def refresh_opportunity_row(opportunity, method=None):
-	values = {row_field: opportunity.get(field) for row_field, field in OPPORTUNITY_ROW_FIELDS.items()}
-	upsert_row(
-		"Prospect Opportunity",
-		"opportunities",
-		"opportunity",
+	"""Opportunity.on_update: its row goes to its prospect (added, refreshed, moved or removed)."""
+	place_row(
+		OPPORTUNITY_ROW,
 		opportunity.name,
 		prospect_of_opportunity(opportunity),
-		values,
+		OPPORTUNITY_ROW.values_from(opportunity),
 	)
 
 
 def remove_opportunity_row(opportunity, method=None):
-	upsert_row("Prospect Opportunity", "opportunities", "opportunity", opportunity.name, None, {})
+	"""Opportunity.on_trash: its row goes (ERPNext's link check would otherwise refuse the deletion)."""
+	place_row(OPPORTUNITY_ROW, opportunity.name, None, {})
 
 
 # ---- a whole prospect ----
@@ -79,11 +150,11 @@ def remove_opportunity_row(opportunity, method=None):
 def refresh_rows_of_prospect(prospect: str) -> None:
 	"""Write the row of every lead and opportunity of one prospect (after a merge moved them to it)."""
 	leads = frappe.get_all(
-		"Lead", filters={"prospect": prospect}, fields=["name", "prospect", *LEAD_ROW_FIELDS.values()]
+		"Lead", filters={"prospect": prospect}, fields=["name", "prospect", *LEAD_ROW.fields.values()]
 	)
 	for lead in leads:
 		refresh_lead_row(lead)
-	opportunity_fields = ["name", "opportunity_from", "party_name", *OPPORTUNITY_ROW_FIELDS.values()]
+	opportunity_fields = ["name", "opportunity_from", "party_name", *OPPORTUNITY_ROW.fields.values()]
 	opportunities = frappe.get_all(
 		"Opportunity",
 		filters={"opportunity_from": "Prospect", "party_name": prospect},
@@ -99,67 +170,110 @@ def refresh_rows_of_prospect(prospect: str) -> None:
 		refresh_opportunity_row(opportunity)
 
 
-# ---- the one writer ----
+def open_pipeline_amount(opportunity_rows) -> float:
+	"""A prospect's open pipeline amount: what its opportunity rows add up to (Prospect.validate)."""
+	return sum(open_amount(row) for row in opportunity_rows)
 
 
-def upsert_row(child_doctype, parentfield, link_field, link_name, prospect, values):
-	"""Make `link_name` appear in exactly `prospect`'s table (or in none when prospect is None).
+def read_sources(kind: RowKind, names: Iterable[str], *fields: str) -> dict[str, frappe._dict]:
+	"""The existing source documents of rows naming `names`, by name, with `fields` and the row values."""
+	sources = frappe.get_all(
+		kind.source_doctype,
+		filters={"name": ("in", list(names))},
+		fields=["name", *fields, *kind.fields.values()],
+	)
+	return {source.name: source for source in sources}
 
-	A constant number of queries whatever the prospect's size. The parent rows are locked first, always
-	in the same order, so concurrent writers on one prospect queue up instead of deadlocking.
+
+def copy_into_rows(kind: RowKind, rows, sources: Mapping[str, dict]) -> None:
+	"""Prospect.validate: each row takes its source's current values, which Frappe's save of the prospect
+	then writes with the table (the controller writes no row itself)."""
+	for row in rows:
+		source = sources.get(row.get(kind.link_field))
+		if source:
+			row.update(kind.values_from(source))
+
+
+def follow_leads_table(prospect) -> None:
+	"""Prospect.on_update: the leads table is the user's intent. Listed leads join the prospect (with their
+	addresses and contacts), the others leave it.
+
+	Lead.prospect is set directly, not by saving each Lead: the rows are already in the table (Frappe has just
+	written it), and of the Lead hooks only the linking of addresses and contacts is left to do, done here.
 	"""
-	child = DocType(child_doctype)
-	is_opportunity = child_doctype == "Prospect Opportunity"
-	amount_columns = [child.amount, child.status] if is_opportunity else []
-	stale = frappe.qb.from_(child).select(child.parent, *amount_columns).where(child[link_field] == link_name)
-	if prospect:
-		stale = stale.where(child.parent != prospect)
-	stale_rows = stale.run(as_dict=True)
-	parents = {row.parent for row in stale_rows}
+	listed = {row.lead for row in prospect.leads if row.lead}
+	lead = DocType("Lead")
+	members = lead.prospect == prospect.name
+	if listed:
+		members = members | lead.name.isin(sorted(listed))
+	current = frappe.qb.from_(lead).select(lead.name, lead.prospect).where(members).run()
+	joining = sorted(name for name, was_in in current if name in listed and was_in != prospect.name)
+	leaving = sorted(name for name, _was_in in current if name not in listed)
+	if joining:
+		frappe.db.set_value("Lead", {"name": ("in", joining)}, "prospect", prospect.name)
+		for name in joining:
+			contacts.link_documents("Lead", name, "Prospect", prospect.name)
+	if leaving:
+		frappe.db.set_value("Lead", {"name": ("in", leaving)}, "prospect", None)
+
+
+def release_leads(prospect: str) -> None:
+	"""Prospect.on_trash: the leads of a deleted prospect stay, in no prospect."""
+	lead = DocType("Lead")
+	frappe.qb.update(lead).set(lead.prospect, None).where(lead.prospect == prospect).run()
+
+
+# ---- the one writer of a row ----
+
+
+def place_row(kind: RowKind, link_name: str, prospect: str | None, values: dict) -> None:
+	"""Make `link_name`'s row appear once, in `prospect`'s table with `values` (in no table when prospect is
+	None): add it, refresh it, move it from another prospect or delete it.
+
+	Three statements to update or delete, four to insert, five to move, whatever the prospect's size: read
+	the link's rows; lock and bump the parents; delete the rows elsewhere; update the row, or read the
+	table's last idx and insert it. The parents are locked before any child row is touched, in one UPDATE
+	(so always in the same order): concurrent writers on one prospect queue up instead of deadlocking, and
+	none compares timestamps.
+	"""
+	child = DocType(kind.child_doctype)
+	amount_columns = (child.amount, child.status) if kind.carries_amount else ()
+	rows = (
+		frappe.qb.from_(child)
+		.select(child.name, child.parent, *amount_columns)
+		.where(child[kind.link_field] == link_name)
+		.run(as_dict=True)
+	)
+	kept = next((row for row in rows if row.parent == prospect), None) if prospect else None
+	# Rows in other prospects go, and so do duplicates in this one (left by older data).
+	stale = [row for row in rows if row is not kept]
+	parents = {row.parent for row in stale}
 	if prospect:
 		parents.add(prospect)
 	if not parents:
 		return
+	values = not_null(kind, values)
 	timestamp, user = now(), frappe.session.user
-	values = not_null(child_doctype, values)
-	lock_prospects(sorted(parents), timestamp)
+
 	# The open pipeline amount moves by the difference this one row makes (no sum over the table).
 	pipeline_delta = dict.fromkeys(parents, 0.0)
-	for row in stale_rows:
-		pipeline_delta[row.parent] -= open_amount(row) if is_opportunity else 0
-
-	if stale_rows:
-		delete = frappe.qb.from_(child).delete().where(child[link_field] == link_name)
+	if kind.carries_amount:
+		for row in stale:
+			pipeline_delta[row.parent] -= open_amount(row)
 		if prospect:
-			delete = delete.where(child.parent != prospect)
-		delete.run()
+			pipeline_delta[prospect] += open_amount(values) - (open_amount(kept) if kept else 0)
+	lock_prospects(sorted(parents), timestamp, pipeline_delta)
 
-	if prospect:
-		existing = frappe.db.get_value(
-			child_doctype,
-			{"parent": prospect, "parenttype": "Prospect", link_field: link_name},
-			["name", *(("amount", "status") if is_opportunity else ())],
-			as_dict=True,
-		)
-		if existing:
-			update = frappe.qb.update(child).set(child.modified, timestamp).set(child.modified_by, user)
-			for field, value in values.items():
-				update = update.set(child[field], value)
-			update.where(child.name == existing.name).run()
-		else:
-			insert_row(child_doctype, parentfield, link_field, link_name, prospect, values, timestamp, user)
-		if is_opportunity:
-			pipeline_delta[prospect] += open_amount(values) - (open_amount(existing) if existing else 0)
+	if stale:
+		frappe.qb.from_(child).delete().where(child.name.isin([row.name for row in stale])).run()
+	if kept:
+		update = frappe.qb.update(child).set(child.modified, timestamp).set(child.modified_by, user)
+		for field, value in values.items():
+			update = update.set(child[field], value)
+		update.where(child.name == kept.name).run()
+	elif prospect:
+		insert_row(kind, link_name, prospect, values, timestamp, user)
 
-	prospect_table = DocType("Prospect")
-	for name, delta in pipeline_delta.items():
-		if delta:
-			(
-				frappe.qb.update(prospect_table)
-				.set(prospect_table.open_pipeline_amount, prospect_table.open_pipeline_amount + delta)
-				.where(prospect_table.name == name)
-				.run()
-			)
 	for name in parents:
 		frappe.publish_realtime(
 			"doc_update",
@@ -175,23 +289,31 @@ def open_amount(row) -> float:
 	return 0.0 if (row.get("status") or "") in CLOSED_OPPORTUNITY_STATUSES else flt(row.get("amount"))
 
 
-def not_null(child_doctype: str, values: dict) -> dict:
+def not_null(kind: RowKind, values: dict) -> dict:
 	"""Numeric columns are NOT NULL: an Opportunity without amount or probability writes 0."""
-	meta = frappe.get_meta(child_doctype)
+	meta = frappe.get_meta(kind.child_doctype)
 	return {
 		field: (0 if value is None and meta.get_field(field).fieldtype in NUMERIC_TYPES else value)
 		for field, value in values.items()
 	}
 
 
-def lock_prospects(names: list[str], timestamp) -> None:
+def lock_prospects(names: list[str], timestamp, pipeline_delta: Mapping[str, float] | None = None) -> None:
 	"""Bump the parents' modified (so an open form reloads rather than saving a stale table over the new
-	row); this also takes their row locks before any child row is touched."""
+	row) and move their open pipeline amounts, in one UPDATE that also takes their row locks."""
 	prospect = DocType("Prospect")
-	frappe.qb.update(prospect).set(prospect.modified, timestamp).where(prospect.name.isin(names)).run()
+	update = frappe.qb.update(prospect).set(prospect.modified, timestamp)
+	moved = {name: delta for name, delta in (pipeline_delta or {}).items() if delta}
+	if moved:
+		delta = Case()
+		for name, amount in moved.items():
+			delta = delta.when(prospect.name == name, amount)
+		update = update.set(prospect.open_pipeline_amount, prospect.open_pipeline_amount + delta.else_(0))
+	update.where(prospect.name.isin(names)).run()
 
 
 def refresh_pipeline_amount(names: list[str]) -> None:
+	"""Recompute the open pipeline amount of these prospects from their rows (repair)."""
 	if not names:
 		return
 	frappe.db.sql(
@@ -204,29 +326,39 @@ def refresh_pipeline_amount(names: list[str]) -> None:
 	)
 
 
-def insert_row(child_doctype, parentfield, link_field, link_name, prospect, values, timestamp, user):
-	child = DocType(child_doctype)
+def insert_row(kind: RowKind, link_name: str, prospect: str, values: dict, timestamp, user) -> None:
+	"""Append a row to the prospect's table."""
+	child = DocType(kind.child_doctype)
+	# A plain (snapshot) read, as a separate statement: reading max(idx) inside the INSERT would lock the
+	# index gap after this prospect's rows, and inserts into the neighbouring prospects would wait for us.
+	idx = (
+		frappe.qb.from_(child).select(Coalesce(Max(child.idx), 0) + 1).where(child.parent == prospect).run()
+	)[0][0]
 	columns = {
 		"parent": prospect,
 		"parenttype": "Prospect",
-		"parentfield": parentfield,
+		"parentfield": kind.parentfield,
 		"owner": user,
 		"modified_by": user,
 		"creation": timestamp,
 		"modified": timestamp,
 		"docstatus": 0,
-		link_field: link_name,
+		"idx": idx,
+		kind.link_field: link_name,
 		**values,
 	}
-	if frappe.get_meta(child_doctype).autoname == "autoincrement":
-		columns["name"] = frappe.db.get_next_sequence_val(child_doctype)
+	if frappe.get_meta(kind.child_doctype).autoname == "autoincrement":
+		# nextval() in the INSERT saves a statement; the sequence is Frappe's (frappe.database.sequence).
+		name = f"nextval(`{frappe.scrub(kind.child_doctype + '_id_seq')}`)"
 	else:
+		name = "%(name)s"
 		columns["name"] = frappe.generate_hash(length=10)
-	next_idx = (
-		frappe.qb.from_(child).select(Coalesce(Max(child.idx), 0) + 1).where(child.parent == prospect).run()
-	)[0][0]
-	columns["idx"] = next_idx
-	frappe.qb.into(child).columns(*columns).insert(*columns.values()).run()
+	column_names = ", ".join(f"`{column}`" for column in columns if column != "name")
+	placeholders = ", ".join(f"%({column})s" for column in columns if column != "name")
+	frappe.db.sql(
+		f"insert into `tab{kind.child_doctype}` (`name`, {column_names}) values ({name}, {placeholders})",
+		columns,
+	)
 
 
 # ---- keeping Lead.prospect and the leads table in agreement ----
@@ -263,77 +395,70 @@ def rebuild_all(dry_run: bool = False, show_progress: bool = False) -> dict:
 
 	report = {"added": [], "refreshed": [], "removed": []}
 	set_lead_prospect_from_rows()
+	wanted = wanted_rows()
 
-	wanted = {}
-	for lead in frappe.get_all(
-		"Lead", filters={"prospect": ("is", "set")}, fields=["name", "prospect", *LEAD_ROW_FIELDS.values()]
-	):
-		wanted[("Prospect Lead", lead.name)] = (
-			lead.prospect,
-			{row_field: lead.get(field) for row_field, field in LEAD_ROW_FIELDS.items()},
-		)
-	opportunity_fields = ["name", "opportunity_from", "party_name", *OPPORTUNITY_ROW_FIELDS.values()]
-	lead_prospects = dict(
-		frappe.get_all("Lead", filters={"prospect": ("is", "set")}, fields=["name", "prospect"], as_list=True)
-	)
-	for opp in frappe.get_all(
-		"Opportunity", filters={"opportunity_from": ("in", ("Prospect", "Lead"))}, fields=opportunity_fields
-	):
-		prospect = (
-			opp.party_name if opp.opportunity_from == "Prospect" else lead_prospects.get(opp.party_name)
-		)
-		if prospect and frappe.db.exists("Prospect", prospect):
-			wanted[("Prospect Opportunity", opp.name)] = (
-				prospect,
-				{row_field: opp.get(field) for row_field, field in OPPORTUNITY_ROW_FIELDS.items()},
-			)
-
-	specs = {
-		"Prospect Lead": ("leads", "lead", LEAD_ROW_FIELDS),
-		"Prospect Opportunity": ("opportunities", "opportunity", OPPORTUNITY_ROW_FIELDS),
-	}
-	for child_doctype, (parentfield, link_field, row_fields) in specs.items():
+	for kind in ROW_KINDS:
 		existing = frappe.get_all(
-			child_doctype,
+			kind.child_doctype,
 			filters={"parenttype": "Prospect"},
-			fields=["parent", link_field, *row_fields.keys()],
+			fields=["parent", kind.link_field, *kind.fields.keys()],
 		)
 		seen = set()
 		for row in existing:
-			key = (child_doctype, row.get(link_field))
+			key = (kind.child_doctype, row.get(kind.link_field))
 			want = wanted.get(key)
 			if not want or want[0] != row.parent or key in seen:
-				report["removed"].append((child_doctype, row.parent, row.get(link_field)))
+				report["removed"].append((kind.child_doctype, row.parent, row.get(kind.link_field)))
 				continue
 			seen.add(key)
 			if any(normalize(row.get(f)) != normalize(v) for f, v in want[1].items()):
-				report["refreshed"].append((child_doctype, row.parent, row.get(link_field)))
+				report["refreshed"].append((kind.child_doctype, row.parent, row.get(kind.link_field)))
 		for (doctype, link_name), (prospect, _values) in wanted.items():
-			if doctype == child_doctype and (doctype, link_name) not in seen:
-				report["added"].append((child_doctype, prospect, link_name))
+			if doctype == kind.child_doctype and (doctype, link_name) not in seen:
+				report["added"].append((kind.child_doctype, prospect, link_name))
 
 		if not dry_run:
 			changed = {
 				link_name
-				for kind in ("added", "refreshed", "removed")
-				for doctype, _parent, link_name in report[kind]
-				if doctype == child_doctype
+				for what in ("added", "refreshed", "removed")
+				for doctype, _parent, link_name in report[what]
+				if doctype == kind.child_doctype
 			}
 			for position, link_name in enumerate(sorted(changed)):
 				if show_progress:
-					update_progress_bar(f"Repairing {child_doctype} rows", position, len(changed))
-				parents = frappe.get_all(child_doctype, filters={link_field: link_name}, pluck="parent")
-				frappe.db.delete(child_doctype, {link_field: link_name, "parenttype": "Prospect"})
-				want = wanted.get((child_doctype, link_name))
-				if want:
-					upsert_row(child_doctype, parentfield, link_field, link_name, want[0], want[1])
-				emptied = sorted(set(parents) - {want and want[0]})
-				if emptied:
-					lock_prospects(emptied, now())
+					update_progress_bar(f"Repairing {kind.child_doctype} rows", position, len(changed))
+				prospect, values = wanted.get((kind.child_doctype, link_name), (None, {}))
+				place_row(kind, link_name, prospect, values)
 	if not dry_run:
 		# Recomputed from the rows, whatever drift an earlier direct database edit left behind.
 		refresh_pipeline_amount(frappe.get_all("Prospect", pluck="name"))
 	return report
+
+
+def wanted_rows() -> dict[tuple[str, str], tuple[str, dict]]:
+	"""(child DocType, Lead or Opportunity) -> (prospect, row values), as the Leads and Opportunities say."""
+	wanted = {}
+	for lead in frappe.get_all(
+		"Lead", filters={"prospect": ("is", "set")}, fields=["name", "prospect", *LEAD_ROW.fields.values()]
+	):
+		wanted[(LEAD_ROW.child_doctype, lead.name)] = (lead.prospect, LEAD_ROW.values_from(lead))
+	lead_prospects = dict(
+		frappe.get_all("Lead", filters={"prospect": ("is", "set")}, fields=["name", "prospect"], as_list=True)
+	)
+	for opportunity in frappe.get_all(
+		"Opportunity",
+		filters={"opportunity_from": ("in", ("Prospect", "Lead"))},
+		fields=["name", "opportunity_from", "party_name", *OPPORTUNITY_ROW.fields.values()],
+	):
+		prospect = listing_prospect(
+			opportunity.opportunity_from, opportunity.party_name, lead_prospects.get(opportunity.party_name)
+		)
+		if prospect and frappe.db.exists("Prospect", prospect):
+			wanted[(OPPORTUNITY_ROW.child_doctype, opportunity.name)] = (
+				prospect,
+				OPPORTUNITY_ROW.values_from(opportunity),
+			)
+	return wanted
 
 
 def normalize(value):

@@ -87,7 +87,6 @@ CLASS_METHODS = [
 		f"{OUR_PROSPECT}.append",
 		"overrides it on Prospect to reject malformed REST rows",
 	),
-	(f"{BASE_DOCUMENT}.db_update", None, "calls it on Prospect Lead rows (Prospect.sync_leads)"),
 	(f"{DOCUMENT}.db_set", None, "calls it on Prospect after a rename"),
 	(f"{DOCUMENT}.check_permission", None, "calls it in Prospect's note methods"),
 	(

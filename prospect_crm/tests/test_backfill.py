@@ -1,4 +1,5 @@
-"""Live back-fill of a prospect's Lead and Opportunity rows from Lead and Opportunity saves."""
+"""Live back-fill of a prospect's Lead and Opportunity rows from Lead and Opportunity saves, its repair, and
+the exact SQL statements each path of it costs."""
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
@@ -93,6 +94,15 @@ class TestLeadBackfill(FrappeTestCase):
 	def test_missing_prospect_is_refused(self):
 		with self.assertRaises(frappe.ValidationError):
 			make_lead("Nobody", prospect="No Such Prospect")
+
+	def test_a_duplicate_row_in_the_same_prospect_is_removed(self):
+		prospect = make_prospect("Backfill Duplicate")
+		lead = make_lead("Twin", prospect=prospect.name)
+		backfill.insert_row(
+			backfill.LEAD_ROW, lead.name, prospect.name, {}, frappe.utils.now(), "Administrator"
+		)
+		backfill.refresh_lead_row(lead)
+		self.assertEqual([r.lead_name for r in lead_rows(lead.name)], ["Twin"])
 
 	def test_other_rows_are_not_rewritten(self):
 		prospect = make_prospect("Backfill Untouched")
@@ -194,9 +204,7 @@ def seed_rows(prospect, count):
 	"""Rows inserted directly (the link targets need not exist for the cost measurement)."""
 	for i in range(count):
 		backfill.insert_row(
-			"Prospect Opportunity",
-			"opportunities",
-			"opportunity",
+			backfill.OPPORTUNITY_ROW,
 			f"SEED-OPP-{i}",
 			prospect,
 			{"amount": 1},
@@ -204,15 +212,95 @@ def seed_rows(prospect, count):
 			"Administrator",
 		)
 		backfill.insert_row(
-			"Prospect Lead",
-			"leads",
-			"lead",
+			backfill.LEAD_ROW,
 			f"SEED-LEAD-{i}",
 			prospect,
 			{"lead_name": f"Seed {i}"},
 			frappe.utils.now(),
 			"Administrator",
 		)
+
+
+# The statements each path of the back-fill costs (the figures README's "How it works" gives): read the link's
+# rows; lock and bump the parents, moving their pipeline amounts, in one UPDATE; delete the rows elsewhere
+# (move, delete); update the row (update), or read the table's last idx and insert the row (insert, move).
+STATEMENTS = {"insert": 4, "update": 3, "move": 5, "delete": 3}
+# An opportunity for a lead first reads the lead's prospect.
+LEAD_PROSPECT_LOOKUP = 1
+
+
+def statements(work) -> list[str]:
+	with CountQueries() as counter:
+		work()
+	return counter.queries
+
+
+class TestBackfillStatements(FrappeTestCase):
+	"""Exact statement counts of every path of both row kinds, alike for prospects of 0 and 200 rows."""
+
+	def statements_per_path(self, kind, rows_per_prospect):
+		here = make_prospect(f"Statements {kind.source_doctype} {rows_per_prospect} Here").name
+		there = make_prospect(f"Statements {kind.source_doctype} {rows_per_prospect} There").name
+		seed_rows(here, rows_per_prospect)
+		seed_rows(there, rows_per_prospect)
+		if kind is backfill.LEAD_ROW:
+			source = make_lead(f"Counted{rows_per_prospect}", prospect=here)
+			refresh, remove = backfill.refresh_lead_row, backfill.remove_lead_row
+			target_field, changed = "prospect", {"mobile_no": "+33 6 12 34 56 78"}
+		else:
+			source = make_opportunity(here, opportunity_amount=100)
+			refresh, remove = backfill.refresh_opportunity_row, backfill.remove_opportunity_row
+			target_field, changed = "party_name", {"opportunity_amount": 150}
+
+		def parents():
+			return frappe.get_all(kind.child_doctype, filters={kind.link_field: source.name}, pluck="parent")
+
+		queries = {}
+		source.update(changed)
+		queries["update"] = statements(lambda: refresh(source))
+		self.assertEqual(parents(), [here])
+		source.set(target_field, there)
+		queries["move"] = statements(lambda: refresh(source))
+		self.assertEqual(parents(), [there])
+		queries["delete"] = statements(lambda: remove(source))
+		self.assertEqual(parents(), [])
+		source.set(target_field, here)
+		queries["insert"] = statements(lambda: refresh(source))
+		self.assertEqual(parents(), [here])
+		return queries
+
+	def test_each_path_costs_a_fixed_number_of_statements(self):
+		for kind in backfill.ROW_KINDS:
+			for rows_per_prospect in (0, 200):
+				with self.subTest(kind=kind.child_doctype, rows_per_prospect=rows_per_prospect):
+					queries = self.statements_per_path(kind, rows_per_prospect)
+					self.assertEqual(
+						{path: len(done) for path, done in queries.items()},
+						STATEMENTS,
+						"\n".join(f"{path}: {query}" for path, done in queries.items() for query in done),
+					)
+
+	def test_an_opportunity_for_a_lead_reads_the_leads_prospect_once_more(self):
+		prospect = make_prospect("Statements Lead Opportunity")
+		opportunity = make_opportunity(make_lead("Counted", prospect=prospect.name).name, "Lead")
+		opportunity.probability = 55
+		queries = statements(lambda: backfill.refresh_opportunity_row(opportunity))
+		self.assertEqual(len(queries), STATEMENTS["update"] + LEAD_PROSPECT_LOOKUP, "\n".join(queries))
+
+	def test_pipeline_amount_follows_a_moved_and_a_closed_opportunity(self):
+		here, there = make_prospect("Statements Pipeline Here"), make_prospect("Statements Pipeline There")
+		opportunity = make_opportunity(here.name, opportunity_amount=400)
+		opportunity.party_name = there.name
+		backfill.refresh_opportunity_row(opportunity)
+		amounts = frappe.get_all(
+			"Prospect",
+			filters={"name": ("in", [here.name, there.name])},
+			fields=["name", "open_pipeline_amount"],
+		)
+		self.assertEqual({a.name: a.open_pipeline_amount for a in amounts}, {here.name: 0, there.name: 400})
+		opportunity.status = "Lost"
+		backfill.refresh_opportunity_row(opportunity)
+		self.assertEqual(frappe.db.get_value("Prospect", there.name, "open_pipeline_amount"), 0)
 
 
 class TestRepair(FrappeTestCase):
@@ -223,9 +311,7 @@ class TestRepair(FrappeTestCase):
 		frappe.db.delete("Prospect Lead", {"lead": lead.name})
 		frappe.db.set_value("Prospect Opportunity", {"opportunity": opportunity.name}, "amount", 1)
 		stray = make_prospect("Repair Stray")
-		backfill.insert_row(
-			"Prospect Lead", "leads", "lead", lead.name, stray.name, {}, frappe.utils.now(), "Administrator"
-		)
+		backfill.insert_row(backfill.LEAD_ROW, lead.name, stray.name, {}, frappe.utils.now(), "Administrator")
 
 		dry = backfill.rebuild_all(dry_run=True)
 		self.assertIn(("Prospect Lead", prospect.name, lead.name), dry["added"])

@@ -1,5 +1,8 @@
 # Copyright (c) 2026, prospect_crm contributors
 # License: MIT. See license.txt
+"""The Prospect controller: validation of a prospect and of its tables, notes, rename and merge, deletion.
+What goes into its lead and opportunity rows, and into Lead.prospect, is prospect_crm.backfill's to decide.
+"""
 
 import math
 import re
@@ -12,11 +15,41 @@ from frappe.contacts.address_and_contact import delete_contact_and_address, load
 from frappe.model.base_document import BaseDocument
 from frappe.utils import cstr, flt
 
-from prospect_crm import backfill, contacts
+from prospect_crm import backfill
 
 
 class Prospect(CRMNote):
 	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from erpnext.crm.doctype.crm_note.crm_note import CRMNote
+		from frappe.types import DF
+
+		from prospect_crm.prospect_crm.doctype.prospect_lead.prospect_lead import ProspectLead
+		from prospect_crm.prospect_crm.doctype.prospect_opportunity.prospect_opportunity import (
+			ProspectOpportunity,
+		)
+
+		annual_revenue: DF.Currency
+		company: DF.Link
+		company_name: DF.Data
+		currency: DF.Link | None
+		customer_group: DF.Link | None
+		fax: DF.Data | None
+		industry: DF.Link | None
+		leads: DF.Table[ProspectLead]
+		market_segment: DF.Link | None
+		market_share: DF.Percent
+		no_of_employees: DF.Literal["", "1-10", "11-50", "51-200", "201-500", "501-1000", "1000+"]
+		notes: DF.Table[CRMNote]
+		open_pipeline_amount: DF.Currency
+		opportunities: DF.Table[ProspectOpportunity]
+		prospect_owner: DF.Link | None
+		territory: DF.Link | None
+		website: DF.Data | None
 	# end: auto-generated types
 
 	def onload(self):
@@ -48,14 +81,10 @@ class Prospect(CRMNote):
 		self.validate_market_share()
 		self.validate_leads()
 		self.validate_opportunities()
-		self.open_pipeline_amount = sum(
-			flt(row.amount)
-			for row in self.opportunities
-			if row.status not in backfill.CLOSED_OPPORTUNITY_STATUSES
-		)
+		self.open_pipeline_amount = backfill.open_pipeline_amount(self.opportunities)
 
 	def on_update(self):
-		self.sync_leads()
+		backfill.follow_leads_table(self)
 
 	def after_rename(self, old: str, new: str, merge: bool = False):
 		"""Frappe has re-pointed every link (Lead.prospect, opportunities, quotations, customers, addresses,
@@ -71,8 +100,7 @@ class Prospect(CRMNote):
 			self.db_set("company_name", new, update_modified=False)
 
 	def on_trash(self):
-		lead = frappe.qb.DocType("Lead")
-		frappe.qb.update(lead).set(lead.prospect, None).where(lead.prospect == self.name).run()
+		backfill.release_leads(self.name)
 		delete_contact_and_address(self.doctype, self.name)
 
 	# Notes: ERPNext's CRMNote methods only need read access and edit without saving (so without
@@ -152,8 +180,8 @@ class Prospect(CRMNote):
 		if not seen:
 			return
 		# Checked here: Frappe skips the link check of a field that has fetch_from fields.
-		leads = frappe.get_all("Lead", filters={"name": ("in", list(seen))}, fields=["name", "prospect"])
-		missing = seen - {lead.name for lead in leads}
+		leads = backfill.read_sources(backfill.LEAD_ROW, seen, "prospect")
+		missing = seen - set(leads)
 		if missing:
 			frappe.throw(
 				_("Could not find Lead {0}.").format(
@@ -161,15 +189,18 @@ class Prospect(CRMNote):
 				),
 				frappe.LinkValidationError,
 			)
-		for lead in leads:
+		for lead in leads.values():
 			if lead.prospect and lead.prospect != self.name:
 				frappe.throw(
 					_(
 						"Lead {0} already belongs to prospect {1}; a lead belongs to one prospect at most."
 					).format(frappe.bold(lead.name), frappe.bold(lead.prospect))
 				)
+		backfill.copy_into_rows(backfill.LEAD_ROW, self.leads, leads)
 
 	def validate_opportunities(self):
+		# One query for the whole table, then the rows in order (the first bad row is the one reported).
+		prospects = backfill.prospects_of_opportunities({row.opportunity for row in self.opportunities})
 		seen = set()
 		for row in self.opportunities:
 			if row.opportunity in seen:
@@ -179,45 +210,19 @@ class Prospect(CRMNote):
 					)
 				)
 			seen.add(row.opportunity)
-			opportunity = frappe.db.get_value(
-				"Opportunity", row.opportunity, ["name", "opportunity_from", "party_name"], as_dict=True
-			)
-			if not opportunity:
+			if row.opportunity not in prospects:
 				frappe.throw(
 					_("Row #{0}: Could not find Opportunity {1}.").format(
 						row.idx, frappe.bold(row.opportunity)
 					),
 					frappe.LinkValidationError,
 				)
-			if backfill.prospect_of_opportunity(opportunity) != self.name:
+			if prospects[row.opportunity] != self.name:
 				frappe.throw(
 					_("Row #{0}: Opportunity {1} is not for this prospect or one of its leads.").format(
 						row.idx, frappe.bold(row.opportunity)
 					)
 				)
-
-	def sync_leads(self):
-		"""The leads table is the user's intent: set Lead.prospect on listed leads, clear it on removed ones."""
-		listed = {row.lead: row for row in self.leads}
-		current = frappe.get_all(
-			"Lead",
-			filters={"name": ("in", list(listed) or [""])},
-			fields=["name", "prospect", *backfill.LEAD_ROW_FIELDS.values()],
-		)
-		for lead in current:
-			if lead.prospect != self.name:
-				frappe.db.set_value("Lead", lead.name, "prospect", self.name)
-				contacts.link_documents("Lead", lead.name, "Prospect", self.name)
-			row = listed[lead.name]
-			values = {row_field: lead.get(field) for row_field, field in backfill.LEAD_ROW_FIELDS.items()}
-			if any(row.get(f) != v for f, v in values.items()):
-				row.update(values)
-				row.db_update()
-		removed = frappe.get_all(
-			"Lead", filters={"prospect": self.name, "name": ("not in", list(listed) or [""])}, pluck="name"
-		)
-		for lead_name in removed:
-			frappe.db.set_value("Lead", lead_name, "prospect", None)
 
 
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$")

@@ -1,9 +1,16 @@
 # Copyright (c) 2026, prospect_crm contributors
 # License: MIT. See license.txt
 
+"""The Prospect document: its fields and validation, its leads table deciding Lead.prospect, the open pipeline
+amount, notes, and what a save costs whatever the number of rows it lists."""
+
+from unittest.mock import patch
+
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from prospect_crm.prospect_crm.doctype.prospect.prospect import Prospect
+from prospect_crm.tests.test_backfill import CountQueries
 from prospect_crm.tests.utils import make_lead, make_opportunity, make_prospect, test_company
 
 # The setup wizard's masters are enough; ERPNext's generic test records for these are not needed.
@@ -143,6 +150,67 @@ class TestProspect(FrappeTestCase):
 		self.assertEqual(frappe.db.get_value("Prospect", prospect.name, "open_pipeline_amount"), 1070)
 		frappe.delete_doc("Opportunity", reopened.name)
 		self.assertEqual(frappe.db.get_value("Prospect", prospect.name, "open_pipeline_amount"), 1000)
+
+
+# Frappe's own Document.save, not this app, costs two statements per child row: the link check of the row
+# (which fetches its fetch_from values) and the UPDATE that rewrites it.
+FRAPPE_STATEMENTS_PER_ROW = 2
+
+
+class TestProspectSaveCost(FrappeTestCase):
+	def listed_prospect(self, size: int):
+		"""A prospect listing `size` leads and `size` opportunities, saved once (the leads have joined it)."""
+		prospect = make_prospect(f"Save Cost {size}")
+		for i in range(size):
+			# Inserted directly: their own hooks are not what is measured.
+			lead = frappe.get_doc({"doctype": "Lead", "first_name": f"Cost{i}", "company": prospect.company})
+			lead.name = f"PCRM-COST-LEAD-{size}-{i}"
+			lead.db_insert()
+			opportunity = frappe.get_doc(
+				{
+					"doctype": "Opportunity",
+					"opportunity_from": "Prospect",
+					"party_name": prospect.name,
+					"company": prospect.company,
+					"opportunity_amount": 10,
+					"status": "Open",
+				}
+			)
+			opportunity.name = f"PCRM-COST-OPP-{size}-{i}"
+			opportunity.db_insert()
+			prospect.append("leads", {"lead": lead.name})
+			prospect.append("opportunities", {"opportunity": opportunity.name})
+		prospect.save()
+		self.assertEqual(frappe.db.count("Lead", {"prospect": prospect.name}), size)
+		self.assertEqual(prospect.open_pipeline_amount, 10 * size)
+		return frappe.get_doc("Prospect", prospect.name)
+
+	def save_statements(self, prospect) -> tuple[list[str], list[str]]:
+		"""(statements of the whole save, statements of the controller's validate and on_update)."""
+		controller = []
+
+		def counted(method):
+			def run(doc):
+				with CountQueries() as counter:
+					method(doc)
+				controller.extend(counter.queries)
+
+			return run
+
+		with (
+			patch.object(Prospect, "validate", counted(Prospect.validate)),
+			patch.object(Prospect, "on_update", counted(Prospect.on_update)),
+			CountQueries() as whole,
+		):
+			prospect.save()
+		return whole.queries, controller
+
+	def test_save_costs_the_same_for_10_and_100_listed_rows(self):
+		small_whole, small_controller = self.save_statements(self.listed_prospect(10))
+		large_whole, large_controller = self.save_statements(self.listed_prospect(100))
+		self.assertEqual(len(small_controller), len(large_controller), "\n".join(map(str, large_controller)))
+		tables = 2
+		self.assertEqual(len(large_whole) - len(small_whole), FRAPPE_STATEMENTS_PER_ROW * tables * (100 - 10))
 
 
 class TestProspectNotes(FrappeTestCase):
