@@ -1,5 +1,6 @@
-"""Turns the raw results of scripts/benchmark (one JSON line per measurement and site) into a table,
-prints it and writes docs/performance.md with the machine's description."""
+"""Turns the raw results of scripts/benchmark (one JSON line per measurement, one file per site) into a
+table and sentences derived from the measured values only, prints them and writes docs/performance.md with
+the machine's description. A measurement missing on either site shows as "–" and is named, never a crash."""
 
 import json
 import os
@@ -9,13 +10,36 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 
+BASE, OURS = "ERPNext", "prospect_crm"
+# Two times (or rates) closer than this are called the same.
+SAME = 0.05
+# A time that grows less than this from the smallest to the largest K is called flat.
+FLAT = 1.2
+K_SERIES = {
+	"opportunity save": "inserting one Opportunity for a prospect that already lists K opportunities",
+	"lead update": "saving a Lead (one field changed) of a prospect that lists K leads",
+	"prospect save": "saving a prospect that lists K leads and K opportunities, one field changed",
+}
+CREATE = {
+	"create via Python API": "2 leads, 1 opportunity",
+	"create via Data Import": "2 leads, no opportunity",
+}
 
-def load(path):
+
+def load(path: str) -> dict:
+	"""{(name, k): row} of one site; unreadable lines and a missing file give fewer rows, not an error."""
 	rows = {}
-	with open(path) as f:
-		for line in f:
+	try:
+		with open(path) as f:
+			lines = f.readlines()
+	except OSError:
+		return rows
+	for line in lines:
+		try:
 			row = json.loads(line)
 			rows[(row["name"], row.get("k"))] = row
+		except (ValueError, KeyError, TypeError):
+			continue
 	return rows
 
 
@@ -40,102 +64,298 @@ def machine() -> str:
 	return f"{os.cpu_count()} cores ({cpu}){memory}, {platform.system()} {platform.release()}, {mariadb}"
 
 
+def value(row: dict | None, field: str) -> float | None:
+	if not row or not isinstance(row.get(field), int | float):
+		return None
+	return float(row[field])
+
+
+def ratio(ours: float | None, base: float | None) -> float | None:
+	return ours / base if ours is not None and base else None
+
+
+def fmt(number: float | None, pattern: str = "{:.1f}", unit: str = "") -> str:
+	return "–" if number is None else pattern.format(number) + unit
+
+
 def verdict(ok: bool | None) -> str:
 	return "n/a" if ok is None else ("met" if ok else "MISSED")
 
 
-def main(baseline_path, ours_path, output, seconds):
-	base, ours = load(baseline_path), load(ours_path)
+def times(x: float | None) -> str:
+	"""A factor: 2 decimals, or 2 significant digits below 0.01, none from 10 up."""
+	if x is None:
+		return "–"
+	if x >= 10:
+		return f"{x:.0f}x"
+	return f"{x:.2f}x" if x >= 0.01 else f"{x:.2g}x"
+
+
+def missing(b: float | None, o: float | None) -> str | None:
+	"""Why two values cannot be compared, or None when both were measured."""
+	if b is None and o is None:
+		return "not measured on either site"
+	if b is None or o is None:
+		return f"measured on {OURS if o is not None else BASE}'s site only"
+	if not b:
+		return f"cannot be compared ({BASE}'s value is 0)"
+	return None
+
+
+def compare_time(b: float | None, o: float | None) -> str:
+	"""A sentence comparing prospect_crm's time `o` with ERPNext's `b`."""
+	if why := missing(b, o):
+		return why
+	r = o / b
+	if abs(r - 1) <= SAME:
+		return f"{OURS} takes about the same time as {BASE} ({times(r)})"
+	if r < 1:
+		return f"{OURS} is {times(1 / r)} faster than {BASE} ({times(r)} the time)"
+	return f"{OURS} is {times(r)} slower than {BASE} ({times(r)} the time)"
+
+
+def compare_rate(b: float | None, o: float | None) -> str:
+	"""A sentence comparing prospect_crm's throughput `o` with ERPNext's `b`."""
+	if why := missing(b, o):
+		return why
+	r = o / b
+	if abs(r - 1) <= SAME:
+		return f"{OURS} has about the same throughput as {BASE} ({times(r)})"
+	return f"{OURS} has {times(r)} {BASE}'s throughput ({'more' if r > 1 else 'less'})"
+
+
+def series(rows: dict, operation: str) -> list:
+	return sorted(k for (name, k) in rows if name == operation and isinstance(k, int | float))
+
+
+def series_sentence(label: str, rows: dict, operation: str) -> str:
+	"""What one site's time and statement count do from the smallest to the largest K."""
+	ks = series(rows, operation)
+	if not ks:
+		return f"{label}: not measured"
+	if len(ks) == 1:
+		return (
+			f"{label}: {fmt(value(rows[(operation, ks[0])], 'ms'), unit=' ms')} at K={ks[0]} (one size only)"
+		)
+	first, last = rows[(operation, ks[0])], rows[(operation, ks[-1])]
+	growth = ratio(value(last, "ms"), value(first, "ms"))
+	if growth is None:
+		shape = "time not recorded"
+	elif growth <= FLAT:
+		shape = f"flat, {times(growth)}"
+	else:
+		shape = f"grows {times(growth)}"
+	q_first, q_last = value(first, "queries"), value(last, "queries")
+	if q_first is None or q_last is None:
+		statements = "statement counts not recorded"
+	elif q_first == q_last:
+		statements = f"{q_first:.0f} statements at every size"
+	else:
+		per_row = (q_last - q_first) / (ks[-1] - ks[0])
+		statements = f"{q_first:.0f} → {q_last:.0f} statements, {per_row:.1f} more for each unit of K"
+	return (
+		f"{label}: {fmt(value(first, 'ms'), unit=' ms')} at K={ks[0]}, {fmt(value(last, 'ms'), unit=' ms')} "
+		f"at K={ks[-1]} ({shape}); {statements}"
+	)
+
+
+def k_series(operation: str, base: dict, ours: dict, lines: list, notes: list) -> None:
+	ks = sorted(set(series(base, operation)) | set(series(ours, operation)))
+	if not ks:
+		notes.append(f"- {operation}: not measured on either site.")
+		return
+	for k in ks:
+		b, o = base.get((operation, k)), ours.get((operation, k))
+		r = ratio(value(o, "ms"), value(b, "ms"))
+		if operation in ("opportunity save", "lead update") and k == 1000:
+			goal, ok = "≤ 0.5x at K=1000", (r <= 0.5 if r is not None else None)
+		elif operation == "prospect save":
+			goal, ok = "report", None
+		else:
+			goal, ok = "flat in K", None
+		lines.append(
+			f"| {operation} | K={k} | {fmt(value(b, 'ms'), unit=' ms')} | {fmt(value(o, 'ms'), unit=' ms')} | "
+			f"{times(r)} | {fmt(value(b, 'queries'), '{:.0f}')} → {fmt(value(o, 'queries'), '{:.0f}')} "
+			f"| {goal} | {verdict(ok)} |"
+		)
+	sentence = (
+		f"- {operation}: {series_sentence(BASE, base, operation)}; {series_sentence(OURS, ours, operation)}."
+	)
+	common = sorted(set(series(base, operation)) & set(series(ours, operation)))
+	if common:
+		k = common[-1]
+		sentence += f" At K={k}, {compare_time(value(base[(operation, k)], 'ms'), value(ours[(operation, k)], 'ms'))}."
+	ours_ks = series(ours, operation)
+	if operation != "prospect save" and len(ours_ks) > 1:
+		growth = ratio(
+			value(ours[(operation, ours_ks[-1])], "ms"), value(ours[(operation, ours_ks[0])], "ms")
+		)
+		if growth is not None:
+			sentence += f' Goal "{OURS} flat in K (within {FLAT}x)": {verdict(growth <= FLAT)}.'
+	notes.append(sentence)
+
+
+def form_load(base: dict, ours: dict, lines: list, notes: list) -> None:
+	sizes = sorted(set(series(base, "form load")) | set(series(ours, "form load")))
+	if not sizes:
+		notes.append("- form load: not measured on either site.")
+	for k in sizes:
+		b, o = base.get(("form load", k)), ours.get(("form load", k))
+		r = ratio(value(o, "ms"), value(b, "ms"))
+		lines.append(
+			f"| form load (getdoc) | {k} leads + {k} opportunities | {fmt(value(b, 'ms'), unit=' ms')} | "
+			f"{fmt(value(o, 'ms'), unit=' ms')} | {times(r)} | "
+			f"{fmt(value(b, 'queries'), '{:.0f}')} → {fmt(value(o, 'queries'), '{:.0f}')} | ≤ 1.0x | "
+			f"{verdict(r <= 1.0 if r is not None else None)} |"
+		)
+		notes.append(
+			f"- form load of a prospect listing {k} leads and {k} opportunities: "
+			f"{compare_time(value(b, 'ms'), value(o, 'ms'))}."
+		)
+
+
+def first_named(rows: dict, operation: str) -> dict | None:
+	return next((row for (name, _k), row in rows.items() if name == operation), None)
+
+
+def measured(base: dict, ours: dict, operation: str, label: str, notes: list) -> tuple:
+	"""(baseline row, our row) of a measurement made once per site; says so when neither site has it."""
+	b, o = first_named(base, operation), first_named(ours, operation)
+	if not b and not o:
+		notes.append(f"- {label}: not measured on either site.")
+	return b, o
+
+
+def creation(base: dict, ours: dict, lines: list, notes: list) -> None:
+	for operation, contents in CREATE.items():
+		b, o = measured(base, ours, operation, operation, notes)
+		if not b and not o:
+			continue
+		r = ratio(value(o, "per_second"), value(b, "per_second"))
+		counts = sorted({int(row["k"]) for row in (b, o) if row and isinstance(row.get("k"), int | float)})
+		size = " / ".join(str(c) for c in counts) or "?"
+		lines.append(
+			f"| {operation} | {size} prospects ({contents}) | {fmt(value(b, 'per_second'), unit='/s')} | "
+			f"{fmt(value(o, 'per_second'), unit='/s')} | {times(r)} throughput | – | ≥ 1.0x | "
+			f"{verdict(r >= 1.0 if r is not None else None)} |"
+		)
+		sentence = f"- {operation} ({size} prospects): {compare_rate(value(b, 'per_second'), value(o, 'per_second'))}."
+		if len(counts) > 1:
+			sentence += " The two sites created different numbers of prospects: some failed on one of them."
+		notes.append(sentence)
+
+
+def rest(base: dict, ours: dict, lines: list, notes: list) -> None:
+	b, o = measured(base, ours, "REST GET", "GET /api/resource/Prospect/<name>", notes)
+	if not b and not o:
+		return
+	r = ratio(value(o, "per_second"), value(b, "per_second"))
+	shape = o or b
+	clients, workers = shape.get("k", "?"), shape.get("workers", "?")
+	lines.append(
+		f"| GET /api/resource/Prospect/<name> | {clients} clients, {workers} workers | "
+		f"{fmt(value(b, 'per_second'), '{:.0f}', ' req/s')} | {fmt(value(o, 'per_second'), '{:.0f}', ' req/s')} | "
+		f"{times(r)} throughput | – | ≥ 1.0x | {verdict(r >= 1.0 if r is not None else None)} |"
+	)
+	sentence = f"- GET /api/resource/Prospect/<name>: {compare_rate(value(b, 'per_second'), value(o, 'per_second'))}."
+	ranges = [(value(row, "per_second_min"), value(row, "per_second_max")) for row in (b, o)]
+	single = any(value(row, "runs") == 1 for row in (b, o))
+	if r is not None and single:
+		sentence += " One run per site: the run-to-run spread is unknown."
+	elif r is not None and all(low is not None and high is not None for low, high in ranges):
+		(b_low, b_high), (o_low, o_high) = ranges
+		overlap = b_low <= o_high and o_low <= b_high
+		sentence += (
+			f" Runs ranged {b_low:.0f}–{b_high:.0f} req/s ({BASE}) and {o_low:.0f}–{o_high:.0f} req/s ({OURS}): "
+			+ (
+				"they overlap, so the difference is within the run-to-run spread."
+				if overlap
+				else "they do not overlap."
+			)
+		)
+	elif r is not None:
+		sentence += " The run-to-run spread was not recorded."
+	notes.append(sentence)
+
+
+def activities(base: dict, ours: dict, lines: list, notes: list) -> None:
+	b, o = measured(base, ours, "activities", "activities", notes)
+	if not b and not o:
+		return
+	r = ratio(value(o, "ms"), value(b, "ms"))
+	shape = o or b
+	size = f"{shape.get('k', '?')} tasks/events, {shape.get('communications', '?')} emails"
+	lines.append(
+		f"| activities | {size} | {fmt(value(b, 'ms'), unit=' ms')} | {fmt(value(o, 'ms'), unit=' ms')} | "
+		f"{times(r)} | {fmt(value(b, 'queries'), '{:.0f}')} → {fmt(value(o, 'queries'), '{:.0f}')} "
+		"| report | n/a |"
+	)
+	notes.append(
+		f"- activities ({size}; not the same work on both sites, see below): "
+		f"{compare_time(value(b, 'ms'), value(o, 'ms'))}."
+	)
+
+
+def render(base: dict, ours: dict) -> tuple[str, str]:
+	"""(table, derived sentences) of the two sites' results."""
 	lines = [
 		"| measurement | size | baseline | prospect_crm | ours / baseline | queries baseline → ours | goal | result |",
 		"| --- | --- | --- | --- | --- | --- | --- | --- |",
 	]
 	notes = []
-	for operation in ("opportunity save", "lead update"):
-		ks = sorted(k for (name, k) in ours if name == operation)
-		flat = None
-		if ks:
-			first, last = ours[(operation, ks[0])]["ms"], ours[(operation, ks[-1])]["ms"]
-			flat = last <= 1.2 * first
-			query_counts = {ours[(operation, k)]["queries"] for k in ks}
-			notes.append(
-				f"- {operation}: prospect_crm takes {first:.1f} ms at K={ks[0]} and {last:.1f} ms at K={ks[-1]} "
-				f"({last / first:.2f}x, goal within 1.2x: {verdict(flat)}); query counts {sorted(query_counts)} "
-				f"({'constant' if len(query_counts) == 1 else 'NOT constant'})."
-			)
-		for k in ks:
-			b, o = base.get((operation, k)), ours[(operation, k)]
-			ratio = o["ms"] / b["ms"] if b else None
-			goal, ok = ("≤ 0.5x at K=1000", ratio <= 0.5) if k == 1000 and ratio else ("flat in K", None)
-			lines.append(
-				f"| {operation} | K={k} | {b['ms']:.1f} ms | {o['ms']:.1f} ms | {ratio:.2f}x | "
-				f"{b['queries']:.0f} → {o['queries']:.0f} | {goal} | {verdict(ok)} |"
-			)
-	for k in sorted(k for (name, k) in ours if name == "form load"):
-		b, o = base[("form load", k)], ours[("form load", k)]
-		ratio = o["ms"] / b["ms"]
-		lines.append(
-			f"| form load (getdoc) | {k} leads + {k} opportunities | {b['ms']:.1f} ms | {o['ms']:.1f} ms | "
-			f"{ratio:.2f}x | {b['queries']:.0f} → {o['queries']:.0f} | ≤ 1.0x | {verdict(ratio <= 1.0)} |"
-		)
-	for operation in ("create via Python API", "create via Data Import"):
-		b = next(row for (name, _k), row in base.items() if name == operation)
-		o = next(row for (name, _k), row in ours.items() if name == operation)
-		ratio = o["per_second"] / b["per_second"]
-		lines.append(
-			f"| {operation} | {o['k']} prospects (2 leads, {'1 opportunity' if 'API' in operation else 'no opportunity'}) | "
-			f"{b['per_second']:.1f}/s | {o['per_second']:.1f}/s | {ratio:.2f}x throughput | – | ≥ 1.0x | "
-			f"{verdict(ratio >= 1.0)} |"
-		)
-	b, o = base[("REST GET", 8)], ours[("REST GET", 8)]
-	ratio = o["per_second"] / b["per_second"]
-	lines.append(
-		f"| GET /api/resource/Prospect/<name> | 8 clients, 2 workers | {b['per_second']:.0f} req/s | "
-		f"{o['per_second']:.0f} req/s | {ratio:.2f}x throughput | – | ≥ 1.0x | {verdict(ratio >= 1.0)} |"
-	)
-	b, o = base[("activities", 200)], ours[("activities", 200)]
-	lines.append(
-		f"| activities | 200 tasks/events, 500 emails | {b['ms']:.1f} ms | {o['ms']:.1f} ms | {o['ms'] / b['ms']:.2f}x | "
-		f"{b['queries']:.0f} → {o['queries']:.0f} | report | n/a |"
-	)
-	table = "\n".join(lines)
-	print(table)
-	print("\n".join(notes))
-	now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-	with open(output, "w") as f:
-		f.write(
-			f"""# Performance: prospect_crm against ERPNext's own Prospect
+	for operation in K_SERIES:
+		k_series(operation, base, ours, lines, notes)
+	form_load(base, ours, lines, notes)
+	creation(base, ours, lines, notes)
+	rest(base, ours, lines, notes)
+	activities(base, ours, lines, notes)
+	return "\n".join(lines), "\n".join(notes)
 
-Measured by `scripts/benchmark` on {now}, in {int(seconds) // 60} min {int(seconds) % 60} s, on one bench with two
+
+def document(
+	table: str, notes: str, when: str, seconds: float, machine_text: str, base: dict, ours: dict
+) -> str:
+	created = first_named(ours, "create via Python API") or first_named(base, "create via Python API")
+	count = f"{created['k']} prospects" if created else "no prospects (not measured)"
+	described = "\n".join(f"- *{name}*: {text}." for name, text in K_SERIES.items())
+	return f"""# Performance: prospect_crm against ERPNext's own Prospect
+
+Measured by `scripts/benchmark` on {when}, in {int(seconds) // 60} min {int(seconds) % 60} s, on one bench with two
 sites: **baseline** (Frappe + ERPNext, ERPNext's Prospect) and **ours** (Frappe + ERPNext + prospect_crm), the
 same generated data in both. Times are medians of several runs (after a warm-up) measured inside the site
 process; query counts are the SQL statements the operation sent. Throughputs are ours / baseline, higher is
-better; times are ours / baseline, lower is better.
+better; times are ours / baseline, lower is better. "–" marks a value that was not measured.
 
-Machine: {machine()}.
+Machine: {machine_text}.
 
 {table}
 
-{chr(10).join(notes)}
+What the numbers say (each sentence is computed from the table; "about the same" means within {SAME:.0%},
+"flat" within {FLAT}x from the smallest to the largest K):
 
-How to read it:
-- *opportunity save*: inserting one Opportunity for a prospect that already lists K opportunities. ERPNext
-  re-saves the whole prospect (its cost grows with K); prospect_crm writes the one row.
-- *lead update*: saving a Lead of a prospect listing K leads. ERPNext already updates only that row here
-  (`Lead.update_prospect` is a single-row update), so both sides spend nearly all their time in the Lead
-  save itself; the goal "≤ 0.5x at K=1000" cannot be reached by changing the back-fill. prospect_crm sends two more queries
-  (it locks the prospect row first, which is what makes concurrent saves safe) and stays within a few
-  percent of ERPNext.
-- *GET /api/resource*: prospect_crm returns more per prospect (market share, currency, pipeline amount, row
-  status) and applies field-level permissions to the lead/opportunity tables; a few percent either way is
-  within the run-to-run spread of a 2-core machine serving 8 clients.
-- *activities*: prospect_crm's `get_activities` (tasks and events of the prospect, its leads and opportunities,
-  emails and comments) against what ERPNext's form asks for (`get_open_activities` and the timeline's
-  communications); the work differs, so the ratio is indicative.
-- The creation measurement made {next(row for (name, _k), row in ours.items() if name == "create via Python API")["k"]} prospects
-  (`BENCH_PROSPECTS`; set it to 10,000 for the full-size measurement, the default keeps the whole run under 20 minutes).
+{notes}
+
+What each measurement does:
+{described}
+- *form load*: `frappe.desk.form.load.getdoc` of a prospect listing N leads and N opportunities.
+- *create*: prospects with their leads (and an opportunity) through the Python API, and through Data Import.
+- *GET /api/resource*: reads of one prospect (20 leads, 20 opportunities) by concurrent API clients against
+  gunicorn; prospect_crm returns more fields and applies field-level permissions to the row tables.
+- *activities*: prospect_crm's `get_activities` (tasks and events of the prospect, its leads and
+  opportunities, emails and comments) against what ERPNext's form asks for (`get_open_activities` and the
+  timeline's communications); the work differs, so the ratio is indicative.
+- The creation measurement made {count} (`BENCH_PROSPECTS`; 10,000 is the full-size measurement).
 """
-		)
+
+
+def main(baseline_path: str, ours_path: str, output: str, seconds: float) -> None:
+	base, ours = load(baseline_path), load(ours_path)
+	table, notes = render(base, ours)
+	print(table)
+	print(notes)
+	when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+	with open(output, "w") as f:
+		f.write(document(table, notes, when, seconds, machine(), base, ours))
 
 
 if __name__ == "__main__":

@@ -99,7 +99,3 @@ def snapshot() -> dict:
 		)
 		data[name] = prospect
 	return json.loads(frappe.as_json(data))
-
-
-def print_snapshot() -> None:
-	print("SNAPSHOT:" + json.dumps(snapshot(), sort_keys=True))

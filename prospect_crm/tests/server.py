@@ -1,4 +1,6 @@
-"""A real web server for the tests that talk to the site like a browser or a REST client would."""
+"""Processes the tests and the benchmark start beside the site: a web server for the current site (Frappe's
+development server, or gunicorn with several workers like production) and Frappe's CLI as an administrator
+runs it. Also where their logs and other artifacts go."""
 
 import os
 import socket
@@ -17,51 +19,6 @@ def free_port() -> int:
 		return s.getsockname()[1]
 
 
-class LiveServer:
-	"""Frappe's own server (`bench serve`) for the current site, on a free port of 127.0.0.1."""
-
-	def __init__(self, log_dir: str):
-		self.port = free_port()
-		self.base = f"http://127.0.0.1:{self.port}"
-		os.makedirs(log_dir, exist_ok=True)
-		self.log = open(os.path.join(log_dir, f"server-{self.port}.log"), "w")
-		bench = get_bench_path()
-		self.process = subprocess.Popen(
-			[
-				f"{bench}/env/bin/python",
-				"-m",
-				"frappe.utils.bench_helper",
-				"frappe",
-				"--site",
-				frappe.local.site,
-				"serve",
-				"--port",
-				str(self.port),
-				"--noreload",
-			],
-			cwd=f"{bench}/sites",
-			stdout=self.log,
-			stderr=subprocess.STDOUT,
-		)
-		deadline = time.time() + 90
-		while time.time() < deadline:
-			try:
-				urllib.request.urlopen(f"{self.base}/api/method/ping", timeout=2)
-				return
-			except OSError:
-				time.sleep(0.5)
-		self.stop()
-		raise AssertionError(f"the test server did not start; see {self.log.name}")
-
-	def stop(self):
-		self.process.terminate()
-		try:
-			self.process.wait(timeout=30)
-		except subprocess.TimeoutExpired:
-			self.process.kill()
-		self.log.close()
-
-
 def artifacts_dir(*parts: str) -> str:
 	root = os.environ.get("PROSPECT_CRM_ARTIFACTS") or os.path.join(
 		tempfile.gettempdir(), "prospect-crm-artifacts"
@@ -69,6 +26,100 @@ def artifacts_dir(*parts: str) -> str:
 	path = os.path.join(root, *parts)
 	os.makedirs(path, exist_ok=True)
 	return path
+
+
+class Server:
+	"""A web server process for the current site on a free port of 127.0.0.1, started and ready (it answers
+	/api/method/ping) when constructed; `stop()` it, or use it as a context manager."""
+
+	name = "server"
+
+	def __init__(self, log_dir: str):
+		self.site = frappe.local.site
+		self.port = free_port()
+		self.base = f"http://127.0.0.1:{self.port}"
+		os.makedirs(log_dir, exist_ok=True)
+		self.log = open(os.path.join(log_dir, f"{self.name}-{self.port}.log"), "w")
+		bench = get_bench_path()
+		self.process = subprocess.Popen(
+			self.command(bench), cwd=f"{bench}/sites", stdout=self.log, stderr=subprocess.STDOUT
+		)
+		self.wait_until_ready()
+
+	def command(self, bench: str) -> list[str]:
+		raise NotImplementedError
+
+	def wait_until_ready(self, seconds: int = 90) -> None:
+		# The Host header names the site: gunicorn serves every site of the bench.
+		ping = urllib.request.Request(f"{self.base}/api/method/ping", headers={"Host": self.site})
+		deadline = time.time() + seconds
+		while time.time() < deadline:
+			if self.process.poll() is not None:
+				break
+			try:
+				urllib.request.urlopen(ping, timeout=2)
+				return
+			except OSError:
+				time.sleep(0.5)
+		self.stop()
+		raise AssertionError(f"the {self.name} did not start; see {self.log.name}")
+
+	def stop(self) -> None:
+		self.process.terminate()
+		try:
+			self.process.wait(timeout=30)
+		except subprocess.TimeoutExpired:
+			self.process.kill()
+			self.process.wait()
+		self.log.close()
+
+	def __enter__(self):
+		return self
+
+	def __exit__(self, *exc):
+		self.stop()
+
+
+class LiveServer(Server):
+	"""Frappe's own development server (`bench serve`) for the current site."""
+
+	def command(self, bench: str) -> list[str]:
+		return [
+			f"{bench}/env/bin/python",
+			"-m",
+			"frappe.utils.bench_helper",
+			"frappe",
+			"--site",
+			self.site,
+			"serve",
+			"--port",
+			str(self.port),
+			"--noreload",
+		]
+
+
+class WorkerServer(Server):
+	"""gunicorn with `workers` worker processes, as production serves Frappe: requests of different
+	clients really run at the same time, each worker with its own database session."""
+
+	name = "gunicorn"
+
+	def __init__(self, log_dir: str, workers: int = 4):
+		self.workers = workers
+		super().__init__(log_dir)
+
+	def command(self, bench: str) -> list[str]:
+		return [
+			f"{bench}/env/bin/gunicorn",
+			"-w",
+			str(self.workers),
+			"-t",
+			"120",
+			"-b",
+			f"127.0.0.1:{self.port}",
+			"frappe.app:application",
+			"--preload",
+		]
 
 
 def frappe_cli(site: str, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
@@ -81,3 +132,8 @@ def frappe_cli(site: str, *args: str, timeout: int = 900) -> subprocess.Complete
 		text=True,
 		timeout=timeout,
 	)
+
+
+def site_cli(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+	"""`bench --site <the current site> ...` in a separate process (see frappe_cli)."""
+	return frappe_cli(frappe.local.site, *args, timeout=timeout)

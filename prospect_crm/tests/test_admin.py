@@ -1,4 +1,5 @@
-"""Admin surface: the Prospect Pipeline report, Data Import of prospects with child rows, bench stats."""
+"""Admin surface: the Prospect Pipeline report, Data Import of prospects with child rows, `bench stats`.
+Data Import commits every row it imports, so every name these tests give is unique to the run."""
 
 import os
 
@@ -7,14 +8,23 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, today
 
 from prospect_crm.prospect_crm.report.prospect_pipeline.prospect_pipeline import execute
-from prospect_crm.tests.test_commands import frappe_cli
-from prospect_crm.tests.utils import make_lead, make_opportunity, make_prospect, test_company
+from prospect_crm.tests.server import site_cli
+from prospect_crm.tests.utils import (
+	delete_prospects,
+	make_lead,
+	make_opportunity,
+	make_prospect,
+	make_user,
+	new_data_import,
+	test_company,
+	unique,
+)
 
 
 class TestPipelineReport(FrappeTestCase):
 	def test_one_line_per_prospect_with_amounts_and_activities(self):
 		territory = frappe.db.get_value("Territory", {"is_group": 0}, "name") or "All Territories"
-		prospect = make_prospect("Report Corp", territory=territory)
+		prospect = make_prospect(unique("Report Corp"), territory=territory)
 		make_lead("Ivy", prospect=prospect.name)
 		make_opportunity(
 			prospect.name, opportunity_amount=1000, probability=50, expected_closing=add_days(today(), 10)
@@ -36,7 +46,9 @@ class TestPipelineReport(FrappeTestCase):
 		).insert()
 		prospect.add_comment("Comment", "called them")
 
-		columns, data, _message, chart = execute({"company": test_company(), "territory": territory})
+		columns, data, _message, chart, *_summary = execute(
+			{"company": test_company(), "territory": territory}
+		)
 		row = next(r for r in data if r["prospect"] == prospect.name)
 		self.assertEqual(row["open_leads"], 1)
 		self.assertEqual(row["open_opportunities"], 2)
@@ -58,7 +70,7 @@ class TestPipelineReport(FrappeTestCase):
 	def test_export_as_csv(self):
 		from frappe.desk.query_report import export_query
 
-		prospect = make_prospect("Report Export Corp")
+		prospect = make_prospect(unique("Report Export Corp"))
 		make_opportunity(prospect.name, opportunity_amount=1234)
 		frappe.local.form_dict = frappe._dict(
 			report_name="Prospect Pipeline",
@@ -70,7 +82,7 @@ class TestPipelineReport(FrappeTestCase):
 		content = frappe.response["filecontent"]
 		content = content.decode() if isinstance(content, bytes) else content
 		self.assertIn("Pipeline Amount", content)
-		self.assertIn("Report Export Corp", content)
+		self.assertIn(prospect.name, content)
 		self.assertEqual(frappe.response["type"], "binary")
 
 	def test_bad_date_range_is_refused(self):
@@ -78,12 +90,8 @@ class TestPipelineReport(FrappeTestCase):
 			execute({"from_date": today(), "to_date": add_days(today(), -1)})
 
 	def test_report_respects_read_permission(self):
-		make_prospect("Report Hidden Corp")
-		if not frappe.db.exists("User", "pcrm.report.outsider@example.com"):
-			frappe.get_doc(
-				{"doctype": "User", "email": "pcrm.report.outsider@example.com", "first_name": "Out"}
-			).insert()
-		frappe.set_user("pcrm.report.outsider@example.com")
+		make_prospect(unique("Report Hidden Corp"))
+		frappe.set_user(make_user("pcrm.report.outsider@example.com", []))
 		try:
 			with self.assertRaises(frappe.PermissionError):
 				execute({})
@@ -92,23 +100,14 @@ class TestPipelineReport(FrappeTestCase):
 
 
 class TestDataImport(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.prefix = unique("PCRM Import")
+		cls.addClassCleanup(delete_prospects, cls.prefix)
+
 	def import_csv(self, content):
-		file = frappe.get_doc(
-			{
-				"doctype": "File",
-				"file_name": f"prospects-{frappe.generate_hash(length=6)}.csv",
-				"content": content,
-				"is_private": 1,
-			}
-		).insert()
-		data_import = frappe.get_doc(
-			{
-				"doctype": "Data Import",
-				"reference_doctype": "Prospect",
-				"import_type": "Insert New Records",
-				"import_file": file.file_url,
-			}
-		).insert()
+		data_import = new_data_import("Prospect", content)
 		data_import.start_import()
 		data_import.reload()
 		return data_import
@@ -117,8 +116,10 @@ class TestDataImport(FrappeTestCase):
 		path = os.path.join(
 			frappe.get_app_path("prospect_crm"), "..", "docs", "samples", "prospect_import.csv"
 		)
+		alpha, beta = f"{self.prefix} Alpha", f"{self.prefix} Beta"
 		with open(path) as f:
 			content = f.read().replace("{company}", test_company())
+		content = content.replace("Import Alpha,", f"{alpha},").replace("Import Beta,", f"{beta},")
 		data_import = self.import_csv(content)
 		self.assertEqual(
 			data_import.status,
@@ -128,18 +129,19 @@ class TestDataImport(FrappeTestCase):
 				"Data Import Log", filters={"data_import": data_import.name}, fields=["messages"]
 			),
 		)
-		alpha = frappe.get_doc("Prospect", "Import Alpha")
+		alpha = frappe.get_doc("Prospect", alpha)
 		self.assertEqual(alpha.no_of_employees, "11-50")
 		self.assertEqual(alpha.market_share, 5)
 		self.assertEqual(len(alpha.notes), 2)
-		self.assertEqual(len(frappe.get_doc("Prospect", "Import Beta").notes), 1)
+		self.assertEqual(len(frappe.get_doc("Prospect", beta).notes), 1)
 
 	def test_import_with_lead_rows_links_both_sides(self):
-		lead = make_lead("Imported")
-		content = f"Company Name,Company,Lead (Leads)\nImport Gamma,{test_company()},{lead.name}\n"
+		lead = make_lead(f"{self.prefix} Imported")
+		gamma = f"{self.prefix} Gamma"
+		content = f"Company Name,Company,Lead (Leads)\n{gamma},{test_company()},{lead.name}\n"
 		data_import = self.import_csv(content)
 		self.assertEqual(data_import.status, "Success")
-		self.assertEqual(frappe.db.get_value("Lead", lead.name, "prospect"), "Import Gamma")
+		self.assertEqual(frappe.db.get_value("Lead", lead.name, "prospect"), gamma)
 
 	def test_template_lists_the_prospect_fields(self):
 		from frappe.core.doctype.data_import.exporter import Exporter
@@ -157,7 +159,7 @@ class TestDataImport(FrappeTestCase):
 
 class TestStatsCommand(FrappeTestCase):
 	def test_stats_prints_counts_and_idle_prospects(self):
-		result = frappe_cli("prospect-crm", "stats", "--days", "30")
+		result = site_cli("prospect-crm", "stats", "--days", "30")
 		self.assertEqual(result.returncode, 0, result.stderr)
 		for label in (
 			"prospects:",

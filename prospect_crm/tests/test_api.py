@@ -4,7 +4,15 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from prospect_crm import activities, api
-from prospect_crm.tests.utils import make_lead, make_opportunity, make_prospect, make_user
+from prospect_crm.tests.utils import (
+	links_of,
+	make_address,
+	make_contact,
+	make_lead,
+	make_opportunity,
+	make_prospect,
+	make_user,
+)
 
 
 class TestPermissions(FrappeTestCase):
@@ -104,22 +112,8 @@ class TestCounts(FrappeTestCase):
 class TestConversions(FrappeTestCase):
 	def test_make_customer_maps_fields_and_links_addresses_and_contacts(self):
 		prospect = make_prospect("Convert Corp", currency="EUR", website="convert.example.com")
-		address = frappe.get_doc(
-			{
-				"doctype": "Address",
-				"address_line1": "2 avenue Foch",
-				"city": "Lyon",
-				"country": "France",
-				"links": [{"link_doctype": "Prospect", "link_name": prospect.name}],
-			}
-		).insert()
-		contact = frappe.get_doc(
-			{
-				"doctype": "Contact",
-				"first_name": "Fanny",
-				"links": [{"link_doctype": "Prospect", "link_name": prospect.name}],
-			}
-		).insert()
+		address = make_address("Convert HQ", [("Prospect", prospect.name)])
+		contact = make_contact("Fanny", [("Prospect", prospect.name)])
 		customer = api.make_customer(prospect.name)
 		self.assertEqual(customer.customer_name, "Convert Corp")
 		self.assertEqual(customer.customer_type, "Company")
@@ -127,9 +121,8 @@ class TestConversions(FrappeTestCase):
 		self.assertEqual(customer.default_currency, "EUR")
 		customer.insert()
 		for doctype, name in (("Address", address.name), ("Contact", contact.name)):
-			links = {(link.link_doctype, link.link_name) for link in frappe.get_doc(doctype, name).links}
-			self.assertIn(("Customer", customer.name), links)
-			self.assertIn(("Prospect", prospect.name), links)
+			self.assertIn(("Customer", customer.name), links_of(doctype, name))
+			self.assertIn(("Prospect", prospect.name), links_of(doctype, name))
 
 	def test_make_opportunity_from_prospect(self):
 		prospect = make_prospect("Opportunity Source", prospect_owner="Administrator")

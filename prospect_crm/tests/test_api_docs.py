@@ -7,6 +7,7 @@ import subprocess
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from prospect_crm.tests.rest import api_keys
 from prospect_crm.tests.server import LiveServer, artifacts_dir
 
 
@@ -20,11 +21,8 @@ class TestRestGuide(FrappeTestCase):
 	def test_every_curl_example_runs(self):
 		blocks = guide_blocks()
 		self.assertGreaterEqual(len(blocks), 7)
-		from frappe.core.doctype.user.user import generate_keys
-
 		frappe.set_user("Administrator")
-		secret = generate_keys("Administrator")["api_secret"]
-		key = frappe.db.get_value("User", "Administrator", "api_key")
+		key, secret = api_keys("Administrator")
 		frappe.db.commit()
 
 		server = LiveServer(artifacts_dir("api-guide"))

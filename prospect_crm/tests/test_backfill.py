@@ -5,7 +5,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from prospect_crm import backfill
-from prospect_crm.tests.utils import make_lead, make_opportunity, make_prospect
+from prospect_crm.tests.utils import CountQueries, make_lead, make_opportunity, make_prospect
 
 
 def lead_rows(lead):
@@ -31,22 +31,6 @@ def opportunity_rows(opportunity):
 			"deal_owner",
 		],
 	)
-
-
-class CountQueries:
-	def __enter__(self):
-		self.queries = []
-		self.original = frappe.db.sql
-
-		def counting(*args, **kwargs):
-			self.queries.append(args[0] if args else kwargs.get("query"))
-			return self.original(*args, **kwargs)
-
-		frappe.db.sql = counting
-		return self
-
-	def __exit__(self, *exc):
-		frappe.db.sql = self.original
 
 
 class TestLeadBackfill(FrappeTestCase):

@@ -2,14 +2,21 @@
 Sales Invoice, a Customer saved with ERPNext's own "From Prospect" field), and prospects renamed and merged."""
 
 import frappe
-from frappe import is_whitelisted
 from frappe.model.mapper import make_mapped_doc
 from frappe.tests.utils import FrappeTestCase
 
 from prospect_crm import api, compat
 from prospect_crm.conversion import customer_of_prospect
-from prospect_crm.tests.test_sales_flows import links_of, make_address, make_contact, sales_item
-from prospect_crm.tests.utils import make_lead, make_opportunity, make_prospect
+from prospect_crm.tests.utils import (
+	call_whitelisted,
+	links_of,
+	make_address,
+	make_contact,
+	make_lead,
+	make_opportunity,
+	make_prospect,
+	sales_item,
+)
 
 QUOTATION = "erpnext.selling.doctype.quotation.quotation"
 
@@ -20,17 +27,6 @@ def submitted_quotation(prospect: str, rate: float = 100):
 	quotation.insert()
 	quotation.submit()
 	return quotation
-
-
-def call_whitelisted(method: str, **kwargs):
-	"""What REST and the desk's frappe.call do with a whitelisted path (frappe.handler.execute_cmd without
-	the HTTP request): the app's override replaces the path, which must be whitelisted."""
-	for hook in reversed(frappe.get_hooks("override_whitelisted_methods", {}).get(method, [])):
-		method = hook
-		break
-	function = frappe.get_attr(method)
-	is_whitelisted(function)
-	return frappe.call(function, **kwargs)
 
 
 def customers_of(prospect: str) -> set[str]:

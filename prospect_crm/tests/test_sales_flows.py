@@ -7,55 +7,15 @@ from prospect_crm import api
 from prospect_crm.prospect_crm.doctype.prospect_crm_settings.prospect_crm_settings import (
 	should_ask_for_prospect,
 )
-from prospect_crm.tests.utils import make_lead, make_opportunity, make_prospect
-
-
-def sales_item() -> str:
-	item = frappe.db.get_value("Item", {"item_code": "PCRM Consulting"}, "name")
-	if not item:
-		item = (
-			frappe.get_doc(
-				{
-					"doctype": "Item",
-					"item_code": "PCRM Consulting",
-					"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name"),
-					"stock_uom": frappe.db.get_value("UOM", {}, "name"),
-					"is_stock_item": 0,
-				}
-			)
-			.insert()
-			.name
-		)
-	return item
-
-
-def make_contact(first_name, links, primary=False, email=None):
-	return frappe.get_doc(
-		{
-			"doctype": "Contact",
-			"first_name": first_name,
-			"is_primary_contact": int(primary),
-			"email_ids": [{"email_id": email, "is_primary": 1}] if email else [],
-			"links": [{"link_doctype": doctype, "link_name": name} for doctype, name in links],
-		}
-	).insert()
-
-
-def make_address(title, links):
-	return frappe.get_doc(
-		{
-			"doctype": "Address",
-			"address_title": title,
-			"address_line1": "3 quai Voltaire",
-			"city": "Paris",
-			"country": "France",
-			"links": [{"link_doctype": doctype, "link_name": name} for doctype, name in links],
-		}
-	).insert()
-
-
-def links_of(doctype, name):
-	return {(link.link_doctype, link.link_name) for link in frappe.get_doc(doctype, name).links}
+from prospect_crm.tests.utils import (
+	links_of,
+	make_address,
+	make_contact,
+	make_lead,
+	make_opportunity,
+	make_prospect,
+	sales_item,
+)
 
 
 class TestQuotations(FrappeTestCase):

@@ -14,7 +14,7 @@ from frappe.tests.utils import FrappeTestCase
 from prospect_crm import takeover
 from prospect_crm.takeover import MODULE, TAKEN_OVER
 from prospect_crm.tests.legacy import SEED_PREFIX, snapshot
-from prospect_crm.tests.test_commands import frappe_cli
+from prospect_crm.tests.server import site_cli
 
 
 class TestTakeover(FrappeTestCase):
@@ -148,7 +148,7 @@ class TestGuardAgainstErpnextDefinition(FrappeTestCase):
 
 	def test_admin_bench_execute_reload_doc(self):
 		# A separate process, as an administrator runs it: the guard comes from hooks, not from this one.
-		result = frappe_cli(
+		result = site_cli(
 			"execute",
 			"frappe.reload_doc",
 			"--kwargs",

@@ -1,6 +1,10 @@
-"""Test helpers shared by the DocType tests and the integration tests."""
+"""Test helpers shared by the DocType tests, the integration tests and the benchmark: the site's set-up,
+factories of prospects, leads, opportunities, contacts, addresses, items, users and data imports, unique
+names for data that gets committed and its removal, whitelisted calls as the desk makes them, and the SQL
+statement counter."""
 
 import frappe
+from frappe import is_whitelisted
 
 
 def before_tests():
@@ -12,6 +16,12 @@ def before_tests():
 
 def test_company() -> str:
 	return frappe.db.get_value("Company", {}, "name")
+
+
+def unique(name: str) -> str:
+	"""`name` with a random suffix: for data a test commits, so that a re-run on the same site never meets
+	what an earlier (or interrupted) run left behind."""
+	return f"{name} {frappe.generate_hash(length=6)}"
 
 
 def make_prospect(company_name: str, **values):
@@ -49,6 +59,95 @@ def make_opportunity(party_name: str, opportunity_from: str = "Prospect", **valu
 	return opportunity.insert()
 
 
+def make_contact(first_name: str, links, primary: bool = False, email: str | None = None):
+	"""A contact linked to each (DocType, name) of `links`."""
+	return frappe.get_doc(
+		{
+			"doctype": "Contact",
+			"first_name": first_name,
+			"is_primary_contact": int(primary),
+			"email_ids": [{"email_id": email, "is_primary": 1}] if email else [],
+			"links": [{"link_doctype": doctype, "link_name": name} for doctype, name in links],
+		}
+	).insert()
+
+
+def make_address(title: str, links):
+	"""An address linked to each (DocType, name) of `links`."""
+	return frappe.get_doc(
+		{
+			"doctype": "Address",
+			"address_title": title,
+			"address_line1": "3 quai Voltaire",
+			"city": "Paris",
+			"country": "France",
+			"links": [{"link_doctype": doctype, "link_name": name} for doctype, name in links],
+		}
+	).insert()
+
+
+def links_of(doctype: str, name: str) -> set[tuple[str, str]]:
+	"""The (DocType, name) pairs an Address or Contact is linked to."""
+	return {(link.link_doctype, link.link_name) for link in frappe.get_doc(doctype, name).links}
+
+
+def sales_item() -> str:
+	"""A non-stock item to put on quotations (created once per site)."""
+	item = frappe.db.get_value("Item", {"item_code": "PCRM Consulting"}, "name")
+	if not item:
+		item = (
+			frappe.get_doc(
+				{
+					"doctype": "Item",
+					"item_code": "PCRM Consulting",
+					"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name"),
+					"stock_uom": frappe.db.get_value("UOM", {}, "name"),
+					"is_stock_item": 0,
+				}
+			)
+			.insert()
+			.name
+		)
+	return item
+
+
+def delete_prospects(prefix: str) -> None:
+	"""Deletes, and commits, the prospects whose name starts with `prefix`, their opportunities and
+	customers, and the leads whose first name does (addresses and contacts linked only to a deleted
+	prospect go with it)."""
+	frappe.set_user("Administrator")
+	like = ("like", f"{prefix}%")
+	for doctype, field in (
+		("Opportunity", "party_name"),
+		("Customer", "prospect"),
+		("Prospect", "name"),
+		("Lead", "first_name"),
+	):
+		for name in frappe.get_all(doctype, filters={field: like}, pluck="name"):
+			frappe.delete_doc(doctype, name, force=True)
+	frappe.db.commit()
+
+
+def new_data_import(doctype: str, csv: str):
+	"""A Data Import of `csv` (a private file) that inserts new `doctype` records, not started yet."""
+	file = frappe.get_doc(
+		{
+			"doctype": "File",
+			"file_name": f"{frappe.scrub(doctype)}-{frappe.generate_hash(length=6)}.csv",
+			"content": csv,
+			"is_private": 1,
+		}
+	).insert()
+	return frappe.get_doc(
+		{
+			"doctype": "Data Import",
+			"reference_doctype": doctype,
+			"import_type": "Insert New Records",
+			"import_file": file.file_url,
+		}
+	).insert()
+
+
 def make_user(email: str, roles: list[str]) -> str:
 	"""A user holding exactly `roles` (created when missing)."""
 	if not frappe.db.exists("User", email):
@@ -59,3 +158,45 @@ def make_user(email: str, roles: list[str]) -> str:
 	user.remove_roles(*[r.role for r in user.roles if r.role not in roles])
 	user.add_roles(*roles)
 	return email
+
+
+def call_whitelisted(method: str, **kwargs):
+	"""What REST and the desk's frappe.call do with a whitelisted path (frappe.handler.execute_cmd without
+	the HTTP request): the app's override replaces the path, which must be whitelisted."""
+	for hook in reversed(frappe.get_hooks("override_whitelisted_methods", {}).get(method, [])):
+		method = hook
+		break
+	function = frappe.get_attr(method)
+	is_whitelisted(function)
+	return frappe.call(function, **kwargs)
+
+
+class CountQueries:
+	"""The SQL statements sent through `frappe.db.sql` while active (`queries`), counted the way Frappe's
+	FrappeTestCase.assertQueryCount counts them. Use assertQueryCount for an upper bound; this counter where
+	the exact number or the statements themselves are wanted (exact assertions, the benchmark's counts)."""
+
+	def __enter__(self):
+		self.queries = []
+		self.db = frappe.local.db  # the connection itself, not its proxy
+		# Patched on the connection object only, and removed again afterwards, so that a class-level patch
+		# (Frappe 15.103's assertQueryCount) still sees every statement.
+		self.shadowed = vars(self.db).get("sql")
+		original = self.db.sql
+
+		def counting(*args, **kwargs):
+			self.queries.append(args[0] if args else kwargs.get("query"))
+			return original(*args, **kwargs)
+
+		self.db.sql = counting
+		return self
+
+	def __exit__(self, *exc):
+		if self.shadowed is None:
+			del self.db.sql
+		else:
+			self.db.sql = self.shadowed
+
+	@property
+	def count(self) -> int:
+		return len(self.queries)

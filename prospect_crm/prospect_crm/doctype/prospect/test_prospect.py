@@ -10,8 +10,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from prospect_crm.prospect_crm.doctype.prospect.prospect import Prospect
-from prospect_crm.tests.test_backfill import CountQueries
-from prospect_crm.tests.utils import make_lead, make_opportunity, make_prospect, test_company
+from prospect_crm.tests.utils import CountQueries, make_lead, make_opportunity, make_prospect, test_company
 
 # The setup wizard's masters are enough; ERPNext's generic test records for these are not needed.
 test_ignore = [
@@ -209,8 +208,12 @@ class TestProspectSaveCost(FrappeTestCase):
 		small_whole, small_controller = self.save_statements(self.listed_prospect(10))
 		large_whole, large_controller = self.save_statements(self.listed_prospect(100))
 		self.assertEqual(len(small_controller), len(large_controller), "\n".join(map(str, large_controller)))
+		# What still grows is Frappe's own work per child row (its link check and row update), at most
+		# FRAPPE_STATEMENTS_PER_ROW per row (Frappe v16 serves some link checks from its request cache).
 		tables = 2
-		self.assertEqual(len(large_whole) - len(small_whole), FRAPPE_STATEMENTS_PER_ROW * tables * (100 - 10))
+		growth = len(large_whole) - len(small_whole)
+		self.assertLessEqual(growth, FRAPPE_STATEMENTS_PER_ROW * tables * (100 - 10))
+		self.assertGreaterEqual(growth, tables * (100 - 10), "each listed row is still written")
 
 
 class TestProspectNotes(FrappeTestCase):

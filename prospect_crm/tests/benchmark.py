@@ -1,51 +1,69 @@
-"""In-site measurements for `scripts/benchmark`, identical on a site where ERPNext owns Prospect
-(baseline) and on a site with prospect_crm. Each function prints one JSON line of results.
+"""In-site measurements of `scripts/benchmark`, alike on a site where ERPNext owns Prospect (baseline) and on
+one with prospect_crm; each prints one "BENCH:" JSON line per result. Test code, not product: it writes
+generated data and gives the Administrator a new API secret, so it refuses a site without allow_tests.
 
 Setup data is written directly (same rows on both sites, no hooks) so that only the measured operation
 runs through the controllers.
 """
 
+import functools
 import json
 import statistics
+import threading
 import time
+import urllib.request
 
 import frappe
 from frappe.utils import add_days, now, today
+
+from prospect_crm.tests.rest import api_auth, resource
+from prospect_crm.tests.server import WorkerServer, artifacts_dir
+from prospect_crm.tests.utils import CountQueries, new_data_import
 
 MARK = "BENCH:"
 STANDARD_COLUMNS = ["name", "creation", "modified", "owner", "modified_by", "docstatus"]
 CHILD_COLUMNS = [*STANDARD_COLUMNS, "idx", "parent", "parenttype", "parentfield"]
 
 
-class QueryCounter:
-	def __enter__(self):
-		self.count = 0
-		self.original = frappe.db.sql
+def test_site_only(function):
+	"""A measurement refuses a site without allow_tests: it writes data and rotates an API secret."""
 
-		def counting(*args, **kwargs):
-			self.count += 1
-			return self.original(*args, **kwargs)
+	@functools.wraps(function)
+	def guarded(*args, **kwargs):
+		if not frappe.conf.get("allow_tests"):
+			site = frappe.local.site
+			raise SystemExit(
+				f"{site} does not allow tests. The benchmark writes generated prospects, leads and opportunities "
+				"and gives the Administrator a new API secret, so it runs only on a throw-away site; allow it "
+				f"with: bench --site {site} set-config allow_tests true"
+			)
+		return function(*args, **kwargs)
 
-		frappe.db.sql = counting
-		return self
-
-	def __exit__(self, *exc):
-		frappe.db.sql = self.original
+	return guarded
 
 
-def measure(operation, repeat: int) -> dict:
-	"""Median wall time (ms) and query count of `operation()` over `repeat` runs (after one warm-up)."""
-	operation()
-	frappe.db.commit()
-	times, queries = [], []
-	for _ in range(repeat):
-		with QueryCounter() as counter:
+def measure(operation, repeat: int, prepare=None) -> dict:
+	"""Median, fastest and slowest wall time (ms) and median statement count of `operation()` over `repeat`
+	runs, after one warm-up. With `prepare`, each run times `operation(prepare())` only."""
+
+	def run():
+		argument = (prepare(),) if prepare else ()
+		with CountQueries() as counter:
 			start = time.perf_counter()
-			operation()
-			times.append((time.perf_counter() - start) * 1000)
-		queries.append(counter.count)
+			operation(*argument)
+			elapsed = (time.perf_counter() - start) * 1000
 		frappe.db.commit()
-	return {"ms": statistics.median(times), "queries": statistics.median(queries), "runs": repeat}
+		return elapsed, counter.count
+
+	run()
+	times, queries = zip(*(run() for _ in range(repeat)), strict=True)
+	return {
+		"ms": statistics.median(times),
+		"ms_min": min(times),
+		"ms_max": max(times),
+		"queries": statistics.median(queries),
+		"runs": repeat,
+	}
 
 
 def company() -> str:
@@ -62,120 +80,90 @@ def fresh_prospect(name: str) -> str:
 	return name
 
 
-def add_rows(prospect: str, k: int, with_leads=True, with_opportunities=True) -> None:
-	"""K existing leads and opportunities in the prospect's tables, written directly."""
+def add_rows(prospect: str, k: int) -> None:
+	"""K existing leads and K existing opportunities, listed in the prospect's tables, written directly."""
 	stamp, owner = now(), "Administrator"
-	comp = company()
-	if with_opportunities:
-		opportunities, rows = [], []
-		for i in range(k):
-			name = f"BENCH-OPP-{prospect[-12:]}-{i}"
-			opportunities.append(
-				(
-					name,
-					stamp,
-					stamp,
-					owner,
-					owner,
-					0,
-					"Prospect",
-					prospect,
-					comp,
-					100,
-					"Open",
-					frappe.db.get_default("currency") or "EUR",
-				)
+	comp, currency = company(), frappe.db.get_default("currency") or "EUR"
+	tag = prospect[-12:]
+
+	def record(name, *values):
+		return (name, stamp, stamp, owner, owner, 0, *values)
+
+	def child_row(name, idx, parentfield, *values):
+		return record(name, idx, prospect, "Prospect", parentfield, *values)
+
+	opportunities = [f"BENCH-OPP-{tag}-{i}" for i in range(k)]
+	frappe.db.bulk_insert(
+		"Opportunity",
+		[
+			*STANDARD_COLUMNS,
+			"opportunity_from",
+			"party_name",
+			"company",
+			"opportunity_amount",
+			"status",
+			"currency",
+		],
+		[record(name, "Prospect", prospect, comp, 100, "Open", currency) for name in opportunities],
+	)
+	# ERPNext's Prospect Opportunity has no status column; ours does.
+	status = ["status"] if frappe.db.has_column("Prospect Opportunity", "status") else []
+	frappe.db.bulk_insert(
+		"Prospect Opportunity",
+		[*CHILD_COLUMNS, "opportunity", "amount", "probability", *status],
+		[
+			child_row(
+				frappe.db.get_next_sequence_val("Prospect Opportunity"),
+				i + 1,
+				"opportunities",
+				name,
+				100,
+				0,
+				*(["Open"] if status else []),
 			)
-			rows.append(
-				(
-					frappe.db.get_next_sequence_val("Prospect Opportunity"),
-					stamp,
-					stamp,
-					owner,
-					owner,
-					0,
-					i + 1,
-					prospect,
-					"Prospect",
-					"opportunities",
-					name,
-					100,
-					0,
-					"Open",
-				)
-			)
-		frappe.db.bulk_insert(
-			"Opportunity",
-			[
-				*STANDARD_COLUMNS,
-				"opportunity_from",
-				"party_name",
-				"company",
-				"opportunity_amount",
-				"status",
-				"currency",
-			],
-			opportunities,
+			for i, name in enumerate(opportunities)
+		],
+	)
+	leads = [f"BENCH-LEAD-{tag}-{i}" for i in range(k)]
+	frappe.db.bulk_insert(
+		"Lead",
+		[*STANDARD_COLUMNS, "first_name", "lead_name", "status", "company"],
+		[record(name, f"Bench {i}", f"Bench {i}", "Lead", comp) for i, name in enumerate(leads)],
+	)
+	frappe.db.bulk_insert(
+		"Prospect Lead",
+		[*CHILD_COLUMNS, "lead", "lead_name", "status"],
+		[
+			child_row(frappe.generate_hash(length=10), i + 1, "leads", name, f"Bench {i}", "Lead")
+			for i, name in enumerate(leads)
+		],
+	)
+	if frappe.db.has_column("Lead", "prospect"):
+		frappe.db.sql(
+			"update `tabLead` set prospect = %s where name like %s", (prospect, f"BENCH-LEAD-{tag}-%")
 		)
-		columns = [*CHILD_COLUMNS, "opportunity", "amount", "probability"]
-		if frappe.db.has_column("Prospect Opportunity", "status"):
-			columns.append("status")
-		else:
-			rows = [row[:-1] for row in rows]
-		frappe.db.bulk_insert("Prospect Opportunity", columns, rows)
-	if with_leads:
-		leads, rows = [], []
-		for i in range(k):
-			name = f"BENCH-LEAD-{prospect[-12:]}-{i}"
-			leads.append((name, stamp, stamp, owner, owner, 0, f"Bench {i}", f"Bench {i}", "Lead", comp))
-			rows.append(
-				(
-					frappe.generate_hash(length=10),
-					stamp,
-					stamp,
-					owner,
-					owner,
-					0,
-					i + 1,
-					prospect,
-					"Prospect",
-					"leads",
-					name,
-					f"Bench {i}",
-					"Lead",
-				)
-			)
-		frappe.db.bulk_insert(
-			"Lead",
-			[*STANDARD_COLUMNS, "first_name", "lead_name", "status", "company"],
-			leads,
-		)
-		frappe.db.bulk_insert(
-			"Prospect Lead",
-			[*CHILD_COLUMNS, "lead", "lead_name", "status"],
-			rows,
-		)
-		if frappe.db.has_column("Lead", "prospect"):
-			frappe.db.sql(
-				"update `tabLead` set prospect = %s where name like %s",
-				(prospect, f"BENCH-LEAD-{prospect[-12:]}-%"),
-			)
 	frappe.db.commit()
+
+
+def filled_prospects(prefix: str, k_values) -> dict:
+	"""{K: a fresh prospect listing K leads and K opportunities}, all filled before any is measured, so that
+	the Lead and Opportunity tables are the same size whatever the K measured."""
+	frappe.set_user("Administrator")
+	prospects = {k: fresh_prospect(f"{prefix} {k}") for k in k_values}
+	for k, prospect in prospects.items():
+		add_rows(prospect, k)
+	return prospects
 
 
 def emit(name: str, data: dict) -> None:
 	print(MARK + json.dumps({"name": name, **data}, default=str), flush=True)
 
 
+@test_site_only
 def backfill(k_values=(0, 100, 1000, 5000), repeat: int = 5) -> None:
 	"""1. Save an Opportunity of a prospect holding K opportunities. 2. Update a Lead of a prospect holding
-	K leads. Every prospect is filled before any measurement, so the Lead and Opportunity tables are the
-	same size for every K and only the prospect's own size changes."""
-	frappe.set_user("Administrator")
-	prospects = {}
-	for k in k_values:
-		prospects[k] = fresh_prospect(f"Bench Backfill {k}")
-		add_rows(prospects[k], k)
+	K leads. Only the prospect's own size changes with K (see filled_prospects)."""
+	prospects = filled_prospects("Bench Backfill", k_values)
 	for k in k_values:
 		prospect = prospects[k]
 
@@ -210,6 +198,7 @@ def backfill(k_values=(0, 100, 1000, 5000), repeat: int = 5) -> None:
 		emit("lead update", {"k": k, **measure(update_lead, repeat)})
 
 
+@test_site_only
 def form_load(sizes=(0, 1000), repeat: int = 5) -> None:
 	"""3. frappe.desk.form.load.getdoc of a prospect with N leads and N opportunities."""
 	from frappe.desk.form.load import getdoc
@@ -227,6 +216,7 @@ def form_load(sizes=(0, 1000), repeat: int = 5) -> None:
 		emit("form load", {"k": size, **measure(load, repeat)})
 
 
+@test_site_only
 def create_prospects(count: int = 300) -> None:
 	"""4. Prospects with 2 leads and 1 opportunity each, through the Python API and through Data Import."""
 	frappe.set_user("Administrator")
@@ -288,17 +278,7 @@ def create_prospects(count: int = 300) -> None:
 
 		make_property_setter("Prospect", None, "allow_import", 1, "Check", for_doctype=True)
 		frappe.db.commit()
-	file = frappe.get_doc(
-		{"doctype": "File", "file_name": f"bench-{run}.csv", "content": "\n".join(lines), "is_private": 1}
-	).insert()
-	data_import = frappe.get_doc(
-		{
-			"doctype": "Data Import",
-			"reference_doctype": "Prospect",
-			"import_type": "Insert New Records",
-			"import_file": file.file_url,
-		}
-	).insert()
+	data_import = new_data_import("Prospect", "\n".join(lines))
 	frappe.db.commit()
 	start = time.perf_counter()
 	Importer("Prospect", data_import=data_import).import_data()
@@ -308,6 +288,7 @@ def create_prospects(count: int = 300) -> None:
 	emit("create via Data Import", {"k": imported, "per_second": imported / seconds, "seconds": seconds})
 
 
+@test_site_only
 def activities(tasks: int = 200, communications: int = 500, repeat: int = 5) -> None:
 	"""6. Activities of a prospect with that many open tasks/events and communications."""
 	frappe.set_user("Administrator")
@@ -391,7 +372,14 @@ def activities(tasks: int = 200, communications: int = 500, repeat: int = 5) -> 
 	if "prospect_crm" in frappe.get_installed_apps():
 		from prospect_crm.activities import get_activities
 
-		emit("activities", {"k": tasks, **measure(lambda: get_activities(prospect), repeat)})
+		emit(
+			"activities",
+			{
+				"k": tasks,
+				"communications": communications,
+				**measure(lambda: get_activities(prospect), repeat),
+			},
+		)
 	else:
 		from erpnext.crm.utils import get_open_activities
 		from frappe.desk.form.load import get_communications
@@ -400,38 +388,71 @@ def activities(tasks: int = 200, communications: int = 500, repeat: int = 5) -> 
 			get_open_activities("Prospect", prospect)
 			get_communications("Prospect", prospect, limit=500)
 
-		emit("activities", {"k": tasks, **measure(baseline, repeat)})
+		emit("activities", {"k": tasks, "communications": communications, **measure(baseline, repeat)})
 
 
-def setup_rest_target() -> None:
+@test_site_only
+def prospect_save(k_values=(0, 100, 1000, 5000), repeat: int = 5) -> None:
+	"""7. Save a prospect listing K leads and K opportunities, one field changed (loading it is not timed).
+	Only the prospect's own size changes with K (see filled_prospects)."""
+	prospects = filled_prospects("Bench Save", k_values)
+	for k in k_values:
+		revenue = iter(range(1, 10**9))
+
+		def load(prospect=prospects[k], revenue=revenue):
+			doc = frappe.get_doc("Prospect", prospect)
+			doc.annual_revenue = next(revenue)
+			return doc
+
+		emit("prospect save", {"k": k, **measure(lambda doc: doc.save(), repeat, prepare=load)})
+
+
+@test_site_only
+def rest_reads(clients: int = 8, seconds: float = 10, runs: int = 5, workers: int = 2) -> None:
+	"""5. Requests per second of GET /api/resource/Prospect/<name> (a prospect listing 20 leads and 20
+	opportunities) from `clients` concurrent clients, against gunicorn with `workers` workers: `runs` runs
+	of `seconds` each, after a warm-up."""
 	frappe.set_user("Administrator")
 	prospect = fresh_prospect("Bench REST")
 	add_rows(prospect, 20)
-	emit("rest target", {"prospect": prospect})
+	auth = api_auth("Administrator")
+	frappe.db.commit()
+	with WorkerServer(artifacts_dir("benchmark"), workers=workers) as server:
+		url = server.base + resource("Prospect", prospect)
+		headers = {"Host": server.site, "Authorization": auth}
+		rest_load(url, headers, clients=1, seconds=1)
+		rates = [rest_load(url, headers, clients, seconds) for _ in range(runs)]
+	emit(
+		"REST GET",
+		{
+			"k": clients,
+			"workers": workers,
+			"per_second": statistics.median(rates),
+			"per_second_min": min(rates),
+			"per_second_max": max(rates),
+			"runs": runs,
+		},
+	)
 
 
-def rest_load(base: str, host: str, prospect: str, auth: str, clients: int = 8, seconds: float = 10) -> float:
-	"""5. Requests per second of GET /api/resource/Prospect/<name> from `clients` concurrent clients."""
-	import threading
-	import urllib.parse
-	import urllib.request
-
-	url = f"{base}/api/resource/Prospect/{urllib.parse.quote(prospect, safe='')}"
-	done, errors = [0], [0]
+def rest_load(url: str, headers: dict, clients: int, seconds: float) -> float:
+	"""Requests per second of GET `url` from `clients` threads during `seconds`; any failed request fails it."""
+	done, errors = [0], []
 	stop = time.perf_counter() + seconds
 	lock = threading.Lock()
 
 	def client():
 		while time.perf_counter() < stop:
-			request = urllib.request.Request(url, headers={"Host": host, "Authorization": auth})
 			try:
-				with urllib.request.urlopen(request, timeout=30) as response:
+				with urllib.request.urlopen(
+					urllib.request.Request(url, headers=headers), timeout=30
+				) as response:
 					response.read()
 				with lock:
 					done[0] += 1
-			except OSError:
+			except OSError as e:
 				with lock:
-					errors[0] += 1
+					errors.append(repr(e))
 
 	threads = [threading.Thread(target=client) for _ in range(clients)]
 	start = time.perf_counter()
@@ -440,13 +461,6 @@ def rest_load(base: str, host: str, prospect: str, auth: str, clients: int = 8, 
 	for thread in threads:
 		thread.join()
 	elapsed = time.perf_counter() - start
-	if errors[0]:
-		raise RuntimeError(f"{errors[0]} requests failed")
+	if errors:
+		raise RuntimeError(f"{len(errors)} requests failed, the first: {errors[0]}")
 	return done[0] / elapsed
-
-
-def api_auth() -> None:
-	from frappe.core.doctype.user.user import generate_keys
-
-	secret = generate_keys("Administrator")["api_secret"]
-	emit("auth", {"token": f"token {frappe.db.get_value('User', 'Administrator', 'api_key')}:{secret}"})
