@@ -212,3 +212,47 @@ def get_count(doctype: str, filters=None, debug=False, cache=False) -> int:
 		return frappe_get_count(doctype, filters, debug, cache)
 	check_permission(doctype, "read")
 	return compat.count_readable(doctype, get_safe_filters(filters))
+
+
+@frappe.whitelist()
+def merge_preview(source: str, target: str) -> dict:
+	"""What merging prospect `source` into `target` would move, fill and drop ("Merge into..." dialog)."""
+	from prospect_crm import merge
+
+	return merge.preview(source, target)
+
+
+@frappe.whitelist(methods=["POST"])
+def merge_prospects(source: str, target: str) -> str:
+	"""Merge prospect `source` into `target` (delete on source, write on target); returns the kept name."""
+	from prospect_crm import merge
+
+	return merge.merge(source, target)
+
+
+@frappe.whitelist()
+def find_duplicates(
+	prospect: str | None = None, company_name: str | None = None, website: str | None = None
+) -> list[dict]:
+	"""Prospects the caller may read that may be duplicates of `prospect`, or of the company name and website
+	being typed (given values replace the prospect's stored ones), each with the reasons: see
+	prospect_crm.duplicates.find_candidates."""
+	from prospect_crm.duplicates import find_candidates, website_domain
+
+	check_permission("Prospect", "read")
+	for label, value in (("Prospect", prospect), ("Company Name", company_name), ("Website", website)):
+		if value is not None and not isinstance(value, str):
+			frappe.throw(_("{0} must be text.").format(_(label)))
+		if value and len(value) > 140:
+			frappe.throw(_("{0} is too long (at most {1} characters).").format(_(label), 140))
+	if not (prospect or (company_name or "").strip() or (website or "").strip()):
+		frappe.throw(_("Give a prospect, a company name or a website to look for duplicates."))
+	if prospect:
+		check_read("Prospect", prospect)
+	if (website or "").strip() and not website_domain(website):
+		frappe.throw(
+			_("Website {0} is not a valid web address.").format(
+				frappe.bold(frappe.utils.escape_html(website))
+			)
+		)
+	return find_candidates(prospect, company_name, website)

@@ -262,7 +262,18 @@ def place_row(kind: RowKind, link_name: str, prospect: str | None, values: dict)
 			pipeline_delta[row.parent] -= open_amount(row)
 		if prospect:
 			pipeline_delta[prospect] += open_amount(values) - (open_amount(kept) if kept else 0)
-	lock_prospects(sorted(parents), timestamp, pipeline_delta)
+	# Status (Open/Engaged/Dormant) and group amounts follow in the same UPDATE (status.py).
+	gaining, losing = set(), set()
+	if kind.carries_amount:
+		from prospect_crm.status import is_open
+
+		losing = {row.parent for row in stale if is_open(row)}
+		if prospect and is_open(values):
+			gaining.add(prospect)
+		elif prospect and kept and is_open(kept):
+			losing.add(prospect)
+		losing -= gaining
+	lock_prospects(sorted(parents), timestamp, pipeline_delta, gaining, losing, link_name)
 
 	if stale:
 		frappe.qb.from_(child).delete().where(child.name.isin([row.name for row in stale])).run()
@@ -298,18 +309,43 @@ def not_null(kind: RowKind, values: dict) -> dict:
 	}
 
 
-def lock_prospects(names: list[str], timestamp, pipeline_delta: Mapping[str, float] | None = None) -> None:
+def lock_prospects(
+	names: list[str],
+	timestamp,
+	pipeline_delta: Mapping[str, float] | None = None,
+	gaining: set[str] = frozenset(),
+	losing: set[str] = frozenset(),
+	link_name: str | None = None,
+) -> None:
 	"""Bump the parents' modified (so an open form reloads rather than saving a stale table over the new
-	row) and move their open pipeline amounts, in one UPDATE that also takes their row locks."""
+	row) and move their open pipeline amounts, in one UPDATE that also takes their row locks. The same UPDATE
+	moves the group amounts of their parent companies (without bumping those) and re-derives the status of
+	a prospect that gains or loses an open opportunity (status.py)."""
+	from prospect_crm import status
+
 	prospect = DocType("Prospect")
-	update = frappe.qb.update(prospect).set(prospect.modified, timestamp)
 	moved = {name: delta for name, delta in (pipeline_delta or {}).items() if delta}
+	groups = status.group_deltas(moved)
+	ancestors = sorted(set(groups) - set(names))
+	if ancestors:
+		bumped = Case().when(prospect.name.isin(names), timestamp).else_(prospect.modified)
+		update = frappe.qb.update(prospect).set(prospect.modified, bumped)
+	else:
+		update = frappe.qb.update(prospect).set(prospect.modified, timestamp)
 	if moved:
 		delta = Case()
 		for name, amount in moved.items():
 			delta = delta.when(prospect.name == name, amount)
 		update = update.set(prospect.open_pipeline_amount, prospect.open_pipeline_amount + delta.else_(0))
-	update.where(prospect.name.isin(names)).run()
+		group_delta = Case()
+		for name, amount in groups.items():
+			group_delta = group_delta.when(prospect.name == name, amount)
+		update = update.set(
+			prospect.group_pipeline_amount, prospect.group_pipeline_amount + group_delta.else_(0)
+		)
+	if gaining or losing:
+		update = update.set(prospect.status, status.lock_update_status(prospect, gaining, losing, link_name))
+	update.where(prospect.name.isin([*names, *ancestors])).run()
 
 
 def refresh_pipeline_amount(names: list[str]) -> None:
@@ -432,6 +468,9 @@ def rebuild_all(dry_run: bool = False, show_progress: bool = False) -> dict:
 	if not dry_run:
 		# Recomputed from the rows, whatever drift an earlier direct database edit left behind.
 		refresh_pipeline_amount(frappe.get_all("Prospect", pluck="name"))
+		from prospect_crm.status import update_group_amounts
+
+		update_group_amounts()
 	return report
 
 

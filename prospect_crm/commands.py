@@ -1,4 +1,4 @@
-"""Bench commands: `bench --site S prospect-crm repair|ownership|demo|stats`."""
+"""Bench commands: `bench --site S prospect-crm repair|ownership|demo|stats|duplicates`."""
 
 import click
 from frappe.commands import get_site, pass_context
@@ -95,6 +95,42 @@ def stats(context, days=30):
 		click.echo(f"without activity for {days} days: {len(data['inactive_prospects'])}")
 		for name in data["inactive_prospects"]:
 			click.echo(f"  {name}")
+
+	on_site(context, run)
+
+
+@prospect_crm_group.command("duplicates")
+@click.option(
+	"--merge-exact",
+	is_flag=True,
+	help="Merge prospects whose normalized names are equal into the oldest of them.",
+)
+@pass_context
+def duplicates(context, merge_exact=False):
+	"""List the groups of prospects that may be duplicates (same normalized name, website or email domain)."""
+
+	def run(frappe):
+		from prospect_crm.duplicates import duplicate_groups, merge_exact_duplicates
+
+		groups = duplicate_groups()
+		if merge_exact:
+			merged, failed = merge_exact_duplicates(groups)
+			frappe.db.commit()
+			for name, into in merged:
+				click.echo(f"merged {name} into {into}")
+			for name, into, why in failed:
+				click.echo(f"could not merge {name} into {into}: {why}")
+			click.echo(f"{len(merged)} prospect(s) merged, {len(failed)} failed")
+			if merged:
+				frappe.enqueue("frappe.utils.global_search.rebuild_for_doctype", doctype="Prospect")
+				groups = duplicate_groups()
+		for group in groups:
+			if group["reason"] == "name":
+				click.echo(f"same name ({group['key']}): {' | '.join(group['prospects'])}")
+			else:
+				members = (f"{name} ({', '.join(group['via'][name])})" for name in group["prospects"])
+				click.echo(f"same domain {group['key']}: {' | '.join(members)}")
+		click.echo(f"{len(groups)} group(s) of possible duplicates")
 
 	on_site(context, run)
 

@@ -79,12 +79,20 @@ doc_events = {
 	"Customer": {
 		# ERPNext 15.102 has its own "From Prospect" field: both carry the same value (compat.py).
 		"validate": "prospect_crm.compat.sync_customer_prospect_fields",
-		"after_insert": "prospect_crm.conversion.link_prospect_to_customer",
+		"after_insert": [
+			"prospect_crm.conversion.link_prospect_to_customer",
+			"prospect_crm.status.customer_created",
+		],
 	},
 }
 
 # Communications and Events of a prospect's leads and opportunities reach the prospect's timeline through
 # ERPNext's own Communication/Event hooks, which read the rows written by backfill.py.
+
+# ---- scheduler: the derived statuses (Engaged, Converted, Dormant) and group amounts, set-based ----
+scheduler_events = {
+	"daily": ["prospect_crm.status.daily"],
+}
 
 # ---- bench commands live in prospect_crm/commands.py (`bench --site S prospect-crm --help`) ----
 

@@ -7,7 +7,7 @@ the Prospect link this app adds to ERPNext's CRM workspace.
 import frappe
 from frappe import _
 
-from prospect_crm import takeover
+from prospect_crm import status, takeover
 from prospect_crm.compat import merge_customer_prospect_fields
 
 
@@ -26,6 +26,7 @@ def after_install():
 	set_lead_prospect_from_rows()
 	merge_customer_prospect_fields()
 	add_prospect_to_crm_sales_pipeline()
+	status.after_install()
 	if before.get("Prospect"):
 		print(takeover.kept_summary())
 
@@ -38,6 +39,7 @@ def after_migrate():
 	takeover.take_over()
 	merge_customer_prospect_fields()
 	add_prospect_to_crm_sales_pipeline()
+	status.ensure_kanban_board()
 	frappe.db.commit()
 
 

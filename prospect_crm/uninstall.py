@@ -7,13 +7,14 @@ and the same "were rows lost?" check as install runs before and after Frappe's p
 import frappe
 from frappe import _
 
-from prospect_crm import takeover
+from prospect_crm import status, takeover
 from prospect_crm.compat import restore_erpnext_customer_prospect_field
 
 
 def before_uninstall():
 	takeover.count_rows_before()
 	restore_erpnext_customer_prospect_field()
+	status.remove_kanban_board()
 	takeover.hand_back()
 	takeover.check_rows_kept(lost_rows_message(), done=False)
 

@@ -8,6 +8,8 @@
 // The notes and activities renderers live in their own files; Frappe inlines them into this form script.
 {% include "prospect_crm/public/js/prospect_notes.js" %}
 {% include "prospect_crm/public/js/prospect_activities.js" %}
+{% include "prospect_crm/public/js/prospect_merge.js" %}
+{% include "prospect_crm/public/js/prospect_status.js" %}
 
 frappe.provide("prospect_crm");
 
@@ -62,6 +64,9 @@ frappe.ui.form.on("Prospect", {
 					() => frappe.model.open_mapped_doc({ method: "prospect_crm.api.make_quotation", frm }),
 					__("Create")
 				);
+			}
+			if (frappe.model.can_delete("Prospect")) {
+				frm.add_custom_button(__("Merge into..."), () => prospect_crm.merge_into(frm), __("Actions"));
 			}
 			frappe.contacts.render_address_and_contact(frm);
 		} else {
@@ -140,5 +145,133 @@ frappe.ui.form.on("Prospect Opportunity", {
 			["opportunity_from", "party_name"],
 			(opp) => opp.opportunity_from === "Prospect" && opp.party_name === frm.doc.name
 		);
+	},
+});
+
+// Possible duplicates (prospect_crm.duplicates on the server): a list under the company name, kept current
+// while the name or the website is typed and on every refresh; saving a new name or website that has
+// possible duplicates asks first. An exact name clash is not asked about: the server refuses it.
+prospect_crm.duplicates = {
+	args(frm) {
+		const args = {};
+		if (!frm.is_new()) args.prospect = frm.doc.name;
+		const company_name = (frm.doc.company_name || "").trim();
+		if (company_name) args.company_name = company_name;
+		const website = (frm.doc.website || "").trim();
+		const host = website.replace(/^[a-z][a-z0-9+.-]*:\/\//i, "").split(/[/?#:]/)[0];
+		if (/^[^\s@]+\.[^\s@.]+$/.test(host)) args.website = website;
+		return args.prospect || args.company_name || args.website ? args : null;
+	},
+
+	// The candidates, or null when they could not be looked up (never a message: the form stays quiet).
+	fetch(args) {
+		return new Promise((resolve) => {
+			frappe.call({
+				method: "prospect_crm.api.find_duplicates",
+				args,
+				silent: true,
+				callback: (r) => resolve(r.message || []),
+				error: () => resolve(null),
+			});
+		});
+	},
+
+	list_html(candidates) {
+		const items = candidates.map(
+			(c) =>
+				`<li><a href="${frappe.utils.get_form_link("Prospect", c.name)}">` +
+				`${frappe.utils.escape_html(c.company_name || c.name)}</a>` +
+				` <span class="text-muted">(${frappe.utils.escape_html(c.detail)})</span></li>`
+		);
+		return `<ul class="pcrm-duplicates-list mt-2 mb-0">${items.join("")}</ul>`;
+	},
+
+	render(frm, candidates) {
+		const field = frm.fields_dict.company_name;
+		if (!field) return;
+		let $box = field.$wrapper.siblings(".pcrm-duplicates");
+		if (!candidates || !candidates.length) {
+			$box.remove();
+			return;
+		}
+		if (!$box.length) {
+			$box = $('<div class="pcrm-duplicates alert alert-warning small"></div>').insertAfter(
+				field.$wrapper
+			);
+		}
+		$box.html(
+			`<span class="indicator-pill orange">${__("Possible duplicates")}</span>` +
+				this.list_html(candidates)
+		);
+	},
+
+	// Looks up and shows the candidates of what the form holds now; an answer that arrives after a newer
+	// question is dropped.
+	check(frm) {
+		const args = this.args(frm);
+		const ticket = (frm.__pcrm_duplicates_ticket = (frm.__pcrm_duplicates_ticket || 0) + 1);
+		if (!args) return this.render(frm, []);
+		this.fetch(args).then((candidates) => {
+			if (ticket === frm.__pcrm_duplicates_ticket && candidates) this.render(frm, candidates);
+		});
+	},
+
+	check_soon(frm) {
+		if (!frm.__pcrm_check_soon) {
+			frm.__pcrm_check_soon = frappe.utils.debounce(() => this.check(frm), 300);
+		}
+		frm.__pcrm_check_soon();
+	},
+
+	// validate: a new prospect, or a new name or website, with possible duplicates is saved only once the
+	// user confirms (the confirmation saves again, without asking).
+	confirm_save(frm) {
+		if (frm.__pcrm_duplicates_confirmed) {
+			frm.__pcrm_duplicates_confirmed = false;
+			return;
+		}
+		const saved = frm.__pcrm_saved_values;
+		if (
+			!frm.is_new() &&
+			saved &&
+			saved.company_name === frm.doc.company_name &&
+			saved.website === frm.doc.website
+		) {
+			return;
+		}
+		const args = this.args(frm);
+		if (!args) return;
+		return this.fetch(args).then((candidates) => {
+			if (!candidates || !candidates.length) return;
+			const typed = (frm.doc.company_name || "").trim().toLowerCase();
+			if (candidates.some((c) => (c.company_name || "").trim().toLowerCase() === typed)) return;
+			frappe.validated = false;
+			frappe.confirm(
+				`<p>${__("This prospect may be a duplicate of:")}</p>${this.list_html(candidates)}` +
+					`<p>${__("Save it anyway?")}</p>`,
+				() => {
+					frm.__pcrm_duplicates_confirmed = true;
+					frm.save();
+				}
+			);
+		});
+	},
+};
+
+frappe.ui.form.on("Prospect", {
+	refresh(frm) {
+		frm.__pcrm_saved_values = frm.is_new()
+			? null
+			: { company_name: frm.doc.company_name, website: frm.doc.website };
+		prospect_crm.duplicates.check(frm);
+	},
+	company_name(frm) {
+		prospect_crm.duplicates.check_soon(frm);
+	},
+	website(frm) {
+		prospect_crm.duplicates.check_soon(frm);
+	},
+	validate(frm) {
+		return prospect_crm.duplicates.confirm_save(frm);
 	},
 });

@@ -15,7 +15,7 @@ from frappe.contacts.address_and_contact import delete_contact_and_address, load
 from frappe.model.base_document import BaseDocument
 from frappe.utils import cstr, flt
 
-from prospect_crm import backfill
+from prospect_crm import backfill, status
 
 
 class Prospect(CRMNote):
@@ -26,6 +26,9 @@ class Prospect(CRMNote):
 
 	if TYPE_CHECKING:
 		from erpnext.crm.doctype.crm_note.crm_note import CRMNote
+		from erpnext.crm.doctype.opportunity_lost_reason_detail.opportunity_lost_reason_detail import (
+			OpportunityLostReasonDetail,
+		)
 		from frappe.types import DF
 
 		from prospect_crm.prospect_crm.doctype.prospect_lead.prospect_lead import ProspectLead
@@ -39,15 +42,20 @@ class Prospect(CRMNote):
 		currency: DF.Link | None
 		customer_group: DF.Link | None
 		fax: DF.Data | None
+		group_pipeline_amount: DF.Currency
 		industry: DF.Link | None
 		leads: DF.Table[ProspectLead]
+		lost_detail: DF.SmallText | None
+		lost_reasons: DF.TableMultiSelect[OpportunityLostReasonDetail]
 		market_segment: DF.Link | None
 		market_share: DF.Percent
 		no_of_employees: DF.Literal["", "1-10", "11-50", "51-200", "201-500", "501-1000", "1000+"]
 		notes: DF.Table[CRMNote]
 		open_pipeline_amount: DF.Currency
 		opportunities: DF.Table[ProspectOpportunity]
+		parent_prospect: DF.Link | None
 		prospect_owner: DF.Link | None
+		status: DF.Literal["Open", "Engaged", "Converted", "Lost", "Dormant"]
 		territory: DF.Link | None
 		website: DF.Data | None
 	# end: auto-generated types
@@ -82,22 +90,44 @@ class Prospect(CRMNote):
 		self.validate_leads()
 		self.validate_opportunities()
 		self.open_pipeline_amount = backfill.open_pipeline_amount(self.opportunities)
+		status.validate(self)
 
 	def on_update(self):
 		backfill.follow_leads_table(self)
+		status.after_prospect_save(self)
+
+	@frappe.whitelist()
+	def mark_as_lost(self, lost_reasons, lost_detail: str | None = None):
+		"""Lost, with one or more reasons (names of Opportunity Lost Reason) and an optional detail."""
+		status.mark_as_lost(self, lost_reasons, lost_detail)
+
+	@frappe.whitelist()
+	def reopen(self):
+		"""Back from Lost to the derived status; the reasons are cleared."""
+		status.reopen(self)
+
+	def before_rename(self, old: str, new: str, merge: bool = False):
+		"""A merge (rename onto an existing prospect, from the desk, REST or "Merge into...") needs delete on
+		the merged prospect and write on the one kept."""
+		if merge:
+			from prospect_crm.merge import check_merge_permission, normalize_assignments
+
+			check_merge_permission(old, new)
+			normalize_assignments(old, new)
 
 	def after_rename(self, old: str, new: str, merge: bool = False):
 		"""Frappe has re-pointed every link (Lead.prospect, opportunities, quotations, customers, addresses,
-		contacts) from `old` to `new`. A plain rename renames the company too; a merge brings the merged
-		prospect's notes and rebuilds this prospect's rows from its leads and opportunities."""
+		contacts, comments, emails, tasks, events, attachments) from `old` to `new`. A plain rename renames
+		the company too; a merge also brings what Frappe does not move (merge.py) and rebuilds this
+		prospect's rows from its leads and opportunities."""
 		if merge:
-			note = frappe.qb.DocType("CRM Note")
-			frappe.qb.update(note).set(note.parent, new).where(note.parenttype == "Prospect").where(
-				note.parent == old
-			).run()
+			from prospect_crm.merge import move_what_frappe_does_not
+
+			move_what_frappe_does_not(old, new)
 			backfill.refresh_rows_of_prospect(new)
 		elif self.company_name == old:
 			self.db_set("company_name", new, update_modified=False)
+		status.after_rename(new)
 
 	def on_trash(self):
 		backfill.release_leads(self.name)

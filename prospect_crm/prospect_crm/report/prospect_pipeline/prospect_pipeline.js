@@ -15,5 +15,22 @@ frappe.query_reports["Prospect Pipeline"] = {
 		{ fieldname: "prospect_owner", label: __("Prospect Owner"), fieldtype: "Link", options: "User" },
 		{ fieldname: "from_date", label: __("Expected Closing From"), fieldtype: "Date" },
 		{ fieldname: "to_date", label: __("Expected Closing To"), fieldtype: "Date" },
+		{
+			fieldname: "status",
+			label: __("Status"),
+			fieldtype: "Select",
+			options: ["", "Open", "Engaged", "Converted", "Lost", "Dormant"].map((value) => ({
+				value,
+				label: __(value),
+			})),
+		},
+		{ fieldname: "parent_prospect", label: __("Parent Company"), fieldtype: "Link", options: "Prospect" },
+		{ fieldname: "group_by_parent", label: __("Group by Parent Company"), fieldtype: "Check" },
 	],
+	formatter(value, row, column, data, default_formatter) {
+		if (column.fieldname === "status" && data && data.status) {
+			return default_formatter(__(data.status), row, column, data);
+		}
+		return default_formatter(value, row, column, data);
+	},
 };

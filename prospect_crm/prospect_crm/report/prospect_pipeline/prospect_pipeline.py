@@ -1,13 +1,14 @@
 # Copyright (c) 2026, prospect_crm contributors
 # License: MIT. See license.txt
 """One line per prospect: open leads and opportunities, pipeline and weighted amounts, expected closing
-range, last and next activity. A fixed number of queries whatever the number of prospects."""
+range, last and next activity, status and parent company; optionally one line per group of companies, and a
+count of prospects by status. A fixed number of queries whatever the number of prospects."""
 
 import frappe
 from frappe import _
 from frappe.utils import flt, getdate, now_datetime, today
 
-from prospect_crm import activities
+from prospect_crm import activities, status
 from prospect_crm.backfill import CLOSED_OPPORTUNITY_STATUSES
 
 CLOSED_LEAD_STATUSES = ("Converted", "Do Not Contact", "Lost Quotation")
@@ -19,7 +20,10 @@ def execute(filters=None):
 		frappe.throw(_("Expected Closing From must be before Expected Closing To."))
 	columns = get_columns()
 	data = get_data(filters)
-	return columns, data, None, get_chart(data)
+	summary = get_status_summary(data)
+	if filters.group_by_parent:
+		data = group_by_parent(data)
+	return columns, data, None, get_chart(data), summary
 
 
 def get_columns():
@@ -30,6 +34,14 @@ def get_columns():
 			"fieldtype": "Link",
 			"options": "Prospect",
 			"width": 200,
+		},
+		{"label": _("Status"), "fieldname": "status", "fieldtype": "Data", "width": 100},
+		{
+			"label": _("Parent Company"),
+			"fieldname": "parent_prospect",
+			"fieldtype": "Link",
+			"options": "Prospect",
+			"width": 160,
 		},
 		{
 			"label": _("Territory"),
@@ -81,13 +93,13 @@ def get_columns():
 def get_data(filters):
 	prospect_filters = {
 		key: filters[key]
-		for key in ("company", "territory", "industry", "prospect_owner")
+		for key in ("company", "territory", "industry", "prospect_owner", "status", "parent_prospect")
 		if filters.get(key)
 	}
 	prospects = frappe.get_list(
 		"Prospect",
 		filters=prospect_filters,
-		fields=["name", "territory", "industry", "prospect_owner"],
+		fields=["name", "territory", "industry", "prospect_owner", "status", "parent_prospect"],
 		order_by="name asc",
 		limit=0,
 	)
@@ -149,6 +161,9 @@ def get_data(filters):
 		data.append(
 			{
 				"prospect": prospect.name,
+				"status": prospect.status,
+				"status_label": _(prospect.status or "Open"),
+				"parent_prospect": prospect.parent_prospect,
 				"territory": prospect.territory,
 				"industry": prospect.industry,
 				"prospect_owner": prospect.prospect_owner,
@@ -163,6 +178,43 @@ def get_data(filters):
 			}
 		)
 	return data
+
+
+def get_status_summary(data):
+	"""How many prospects of the report are in each status."""
+	counts = dict.fromkeys(status.STATUSES, 0)
+	for row in data:
+		counts[row.get("status") or status.OPEN] = counts.get(row.get("status") or status.OPEN, 0) + 1
+	indicators = {status.OPEN: "Blue", status.ENGAGED: "Green", status.CONVERTED: "Blue"}
+	indicators.update({status.LOST: "Red", status.DORMANT: "Grey"})
+	return [
+		{"value": count, "label": _(name), "datatype": "Int", "indicator": indicators[name]}
+		for name, count in counts.items()
+	]
+
+
+def group_by_parent(data):
+	"""One line per group: the top parent company, with the sums of all its subsidiaries in the report."""
+	parents = status.parent_map()
+	groups = {}
+	for row in data:
+		top = ([row["prospect"], *status.ancestors(row["prospect"], parents)])[-1]
+		group = groups.get(top)
+		if group is None:
+			groups[top] = group = {**row, "prospect": top, "parent_prospect": None, "companies": 0}
+			for key in ("open_leads", "open_opportunities", "pipeline_amount", "weighted_amount"):
+				group[key] = 0
+		group["companies"] += 1
+		for key in ("open_leads", "open_opportunities", "pipeline_amount", "weighted_amount"):
+			group[key] += row[key]
+		for key, pick in (("closing_from", min), ("closing_to", max), ("last_activity", max)):
+			values = [value for value in (group.get(key), row.get(key)) if value]
+			group[key] = pick(values) if values else None
+		values = [value for value in (group.get("next_activity"), row.get("next_activity")) if value]
+		group["next_activity"] = min(values) if values else None
+		if row["prospect"] == top:
+			group.update({key: row[key] for key in ("status", "territory", "industry", "prospect_owner")})
+	return sorted(groups.values(), key=lambda group: group["prospect"])
 
 
 def get_chart(data):
