@@ -4,15 +4,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from prospect_crm import activities, api
-from prospect_crm.tests.utils import (
-	links_of,
-	make_address,
-	make_contact,
-	make_lead,
-	make_opportunity,
-	make_prospect,
-	make_user,
-)
+from prospect_crm.tests import utils
 
 
 class TestPermissions(FrappeTestCase):
@@ -20,17 +12,17 @@ class TestPermissions(FrappeTestCase):
 		frappe.set_user("Administrator")
 
 	def test_role_permissions(self):
-		sales_user = make_user("pcrm.sales.user@example.com", ["Sales User"])
-		sales_manager = make_user("pcrm.sales.manager@example.com", ["Sales Manager"])
+		sales_user = utils.make_user("pcrm.sales.user@example.com", ["Sales User"])
+		sales_manager = utils.make_user("pcrm.sales.manager@example.com", ["Sales Manager"])
 		for user, can_delete in ((sales_user, False), (sales_manager, True), ("Administrator", True)):
 			for ptype in ("read", "write", "create"):
 				self.assertTrue(frappe.has_permission("Prospect", ptype, user=user), (user, ptype))
 			self.assertEqual(bool(frappe.has_permission("Prospect", "delete", user=user)), can_delete, user)
 
 	def test_user_without_read_gets_nothing(self):
-		prospect = make_prospect("Secret Corp")
-		make_opportunity(prospect.name)
-		outsider = make_user("pcrm.outsider@example.com", ["Accounts User"])
+		prospect = utils.make_prospect("Secret Corp")
+		utils.make_opportunity(prospect.name)
+		outsider = utils.make_user("pcrm.outsider@example.com", ["Accounts User"])
 		frappe.set_user(outsider)
 		for call in (
 			lambda: api.get_opportunities(prospect.name),
@@ -44,9 +36,9 @@ class TestPermissions(FrappeTestCase):
 				call()
 
 	def test_add_lead_to_prospect_needs_write(self):
-		prospect = make_prospect("Write Corp")
-		lead = make_lead("Erin")
-		outsider = make_user("pcrm.outsider2@example.com", ["Accounts User"])
+		prospect = utils.make_prospect("Write Corp")
+		lead = utils.make_lead("Erin")
+		outsider = utils.make_user("pcrm.outsider2@example.com", ["Accounts User"])
 		frappe.set_user(outsider)
 		with self.assertRaises(frappe.PermissionError):
 			api.add_lead_to_prospect(lead.name, prospect.name)
@@ -55,15 +47,15 @@ class TestPermissions(FrappeTestCase):
 		api.add_lead_to_prospect(lead.name, prospect.name)
 		self.assertEqual(frappe.db.get_value("Lead", lead.name, "prospect"), prospect.name)
 		self.assertEqual(frappe.db.count("Prospect Lead", {"lead": lead.name, "parent": prospect.name}), 1)
-		other = make_prospect("Write Corp Two")
+		other = utils.make_prospect("Write Corp Two")
 		with self.assertRaises(frappe.ValidationError):
 			api.add_lead_to_prospect(lead.name, other.name)
 
 
 class TestActivityHistory(FrappeTestCase):
 	def test_open_activities_also_return_the_history(self):
-		prospect = make_prospect("History Corp")
-		lead = make_lead("Hana", prospect=prospect.name)
+		prospect = utils.make_prospect("History Corp")
+		lead = utils.make_lead("Hana", prospect=prospect.name)
 		todo = {"doctype": "ToDo", "reference_type": "Lead", "reference_name": lead.name}
 		open_task = frappe.get_doc({**todo, "description": "Call back"}).insert()
 		done_task = frappe.get_doc({**todo, "description": "Sent the brochure", "status": "Closed"}).insert()
@@ -95,9 +87,9 @@ class TestCounts(FrappeTestCase):
 		from prospect_crm import dashboard
 
 		territories = frappe.get_all("Territory", filters={"is_group": 0}, pluck="name", limit=2)
-		north = make_prospect("Count North Corp", territory=territories[0])
-		make_prospect("Count South Corp", territory=territories[-1])
-		user = make_user("pcrm.counter@example.com", ["Sales User"])
+		north = utils.make_prospect("Count North Corp", territory=territories[0])
+		utils.make_prospect("Count South Corp", territory=territories[-1])
+		user = utils.make_user("pcrm.counter@example.com", ["Sales User"])
 		add_user_permission("Prospect", north.name, user)
 		filters = {"company_name": ("like", "Count % Corp")}
 		self.assertEqual(api.get_count("Prospect", filters), 2)
@@ -111,9 +103,9 @@ class TestCounts(FrappeTestCase):
 
 class TestConversions(FrappeTestCase):
 	def test_make_customer_maps_fields_and_links_addresses_and_contacts(self):
-		prospect = make_prospect("Convert Corp", currency="EUR", website="convert.example.com")
-		address = make_address("Convert HQ", [("Prospect", prospect.name)])
-		contact = make_contact("Fanny", [("Prospect", prospect.name)])
+		prospect = utils.make_prospect("Convert Corp", currency="EUR", website="convert.example.com")
+		address = utils.make_address("Convert HQ", [("Prospect", prospect.name)])
+		contact = utils.make_contact("Fanny", [("Prospect", prospect.name)])
 		customer = api.make_customer(prospect.name)
 		self.assertEqual(customer.customer_name, "Convert Corp")
 		self.assertEqual(customer.customer_type, "Company")
@@ -121,11 +113,11 @@ class TestConversions(FrappeTestCase):
 		self.assertEqual(customer.default_currency, "EUR")
 		customer.insert()
 		for doctype, name in (("Address", address.name), ("Contact", contact.name)):
-			self.assertIn(("Customer", customer.name), links_of(doctype, name))
-			self.assertIn(("Prospect", prospect.name), links_of(doctype, name))
+			self.assertIn(("Customer", customer.name), utils.links_of(doctype, name))
+			self.assertIn(("Prospect", prospect.name), utils.links_of(doctype, name))
 
 	def test_make_opportunity_from_prospect(self):
-		prospect = make_prospect("Opportunity Source", prospect_owner="Administrator")
+		prospect = utils.make_prospect("Opportunity Source", prospect_owner="Administrator")
 		opportunity = api.make_opportunity(prospect.name)
 		self.assertEqual((opportunity.opportunity_from, opportunity.party_name), ("Prospect", prospect.name))
 		opportunity.opportunity_amount = 10
@@ -138,7 +130,7 @@ class TestConversions(FrappeTestCase):
 		)
 
 	def test_create_prospect_from_lead(self):
-		lead = make_lead(
+		lead = utils.make_lead(
 			"Gina", company_name="Lead Made Corp", website="leadmade.example.com", no_of_employees="11-50"
 		)
 		name = api.create_prospect_from_lead(lead.name)
@@ -151,9 +143,9 @@ class TestConversions(FrappeTestCase):
 
 class TestActivities(FrappeTestCase):
 	def test_open_tasks_events_and_communications_of_prospect_leads_and_opportunities(self):
-		prospect = make_prospect("Activity Corp")
-		lead = make_lead("Hugo", prospect=prospect.name, email_id="hugo@example.com")
-		opportunity = make_opportunity(prospect.name)
+		prospect = utils.make_prospect("Activity Corp")
+		lead = utils.make_lead("Hugo", prospect=prospect.name, email_id="hugo@example.com")
+		opportunity = utils.make_opportunity(prospect.name)
 		for doctype, name in (
 			("Prospect", prospect.name),
 			("Lead", lead.name),
@@ -212,7 +204,7 @@ class TestActivities(FrappeTestCase):
 	def test_email_from_the_composer_shows_in_the_history(self):
 		from frappe.core.doctype.communication.email import make
 
-		prospect = make_prospect("Email History Corp")
+		prospect = utils.make_prospect("Email History Corp")
 		result = make(
 			doctype="Prospect",
 			name=prospect.name,

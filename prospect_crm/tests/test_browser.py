@@ -166,8 +166,7 @@ class TestProspectFormInBrowser(FrappeTestCase):
 			finally:
 				browser.close()
 
-	def run_flow(self, page, company_name):
-		# log in
+	def login(self, page):
 		page.goto(f"{self.base}/login")
 		page.fill("#login_email", "Administrator")
 		page.fill("#login_password", "admin")
@@ -177,6 +176,83 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		page.wait_for_url(re.compile(r"/(app|desk)(/|\?|$)"))
 		self.desk = f"{self.base}/{urlparse(page.url).path.strip('/').split('/')[0]}"
 		page.wait_for_function("() => window.frappe && frappe.boot && frappe.boot.user")
+
+	def in_browser(self, flow, *args):
+		from playwright.sync_api import sync_playwright
+
+		with sync_playwright() as playwright:
+			browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+			page = browser.new_page(viewport={"width": 1400, "height": 1000})
+			page.set_default_timeout(30000)
+			try:
+				self.login(page)
+				flow(page, *args)
+			except Exception:
+				self.shot(page, f"failure-{flow.__name__}")
+				raise
+			finally:
+				browser.close()
+
+	def test_account_management(self):
+		"""A duplicate warning on a new prospect, a merge with its preview, Mark as Lost, the kanban board."""
+		self.in_browser(self.account_flow, frappe.generate_hash(length=5))
+
+	def account_flow(self, page, suffix):
+		kept = page.evaluate(
+			"(name) => frappe.db.insert({doctype: 'Prospect', company_name: name, "
+			"company: frappe.defaults.get_default('company')}).then(d => d.name)",
+			f"Dupont {suffix} Industries SAS",
+		)
+		# 1. typing a near-duplicate name shows the warning; saving asks first
+		page.goto(f"{self.desk}/prospect/new")
+		page.wait_for_selector('input[data-fieldname="company_name"]')
+		page.fill('input[data-fieldname="company_name"]', f"dupont {suffix} industries")
+		page.locator(".pcrm-duplicates", has_text=kept).first.wait_for()
+		self.shot(page, "9-duplicate-warning")
+		page.keyboard.press("Control+s")
+		self.wait_for_dialog(page)
+		self.assertIn(kept, page.locator(".modal.show").last.inner_text())
+		page.locator(".modal.show .btn-primary").last.click()
+		page.wait_for_function("() => cur_frm && !cur_frm.is_new() && !cur_frm.is_dirty()")
+		duplicate = page.evaluate("() => cur_frm.doc.name")
+
+		# 2. Actions > Merge into...: the preview, then the merge
+		self.settle(page)
+		self.click_menu_item(page, "Actions", "Merge into")
+		self.wait_for_dialog(page)
+		page.locator('.modal.show input[data-fieldname="target"]').fill(kept)
+		self.pick_link_option(page, kept)
+		page.locator(".modal.show .pcrm-merge-preview").first.wait_for()
+		self.shot(page, "9b-merge-preview")
+		page.locator(".modal.show .btn-primary", has_text="Merge").first.click()
+		page.locator(".modal.show .btn-primary", has_text="Yes").last.click()
+		self.wait_for_form(page, "Prospect", kept)
+		self.settle(page)
+		frappe.db.rollback()  # a fresh snapshot: the server committed in another connection
+		self.assertFalse(frappe.db.exists("Prospect", duplicate), "the merged prospect is gone")
+
+		# 3. Mark as Lost with a reason; the kanban board shows it under Lost
+		page.evaluate(
+			"() => frappe.db.exists('Opportunity Lost Reason', 'Price').then(e => e || "
+			"frappe.db.insert({doctype: 'Opportunity Lost Reason', lost_reason: 'Price'}))"
+		)
+		page.locator(".page-actions button", has_text="Mark as Lost").first.click()
+		self.wait_for_dialog(page)
+		page.locator('.modal.show [data-fieldname="lost_reasons"] input').first.fill("Price")
+		self.pick_link_option(page, "Price")
+		page.locator(".modal.show .btn-primary", has_text="Mark as Lost").first.click()
+		page.wait_for_function("() => cur_frm && cur_frm.doc.status === 'Lost'")
+		self.settle(page)
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value("Prospect", kept, "status"), "Lost")
+		self.shot(page, "9c-lost")
+		page.goto(f"{self.desk}/prospect/view/kanban/Prospects by Status")
+		column = page.locator(".kanban-column", has_text="Lost").first
+		column.locator(".kanban-card-wrapper", has_text=kept).first.wait_for()
+		self.shot(page, "9d-kanban")
+
+	def run_flow(self, page, company_name):
+		self.login(page)
 
 		# 1. a new prospect, overview fields, save
 		page.goto(f"{self.desk}/prospect/new")

@@ -7,23 +7,14 @@ from frappe.tests.utils import FrappeTestCase
 
 from prospect_crm import api, compat
 from prospect_crm.conversion import customer_of_prospect
-from prospect_crm.tests.utils import (
-	call_whitelisted,
-	links_of,
-	make_address,
-	make_contact,
-	make_lead,
-	make_opportunity,
-	make_prospect,
-	sales_item,
-)
+from prospect_crm.tests import utils
 
 QUOTATION = "erpnext.selling.doctype.quotation.quotation"
 
 
 def submitted_quotation(prospect: str, rate: float = 100):
 	quotation = api.make_quotation(prospect)
-	quotation.append("items", {"item_code": sales_item(), "qty": 1, "rate": rate})
+	quotation.append("items", {"item_code": utils.sales_item(), "qty": 1, "rate": rate})
 	quotation.insert()
 	quotation.submit()
 	return quotation
@@ -38,9 +29,9 @@ def customers_of(prospect: str) -> set[str]:
 
 class TestQuotationToSalesOrder(FrappeTestCase):
 	def test_sales_order_from_the_desk_creates_one_linked_customer_and_reuses_it(self):
-		prospect = make_prospect("Order Path Corp")
-		contact = make_contact("Olga", [("Prospect", prospect.name)], primary=True)
-		address = make_address("Order HQ", [("Prospect", prospect.name)])
+		prospect = utils.make_prospect("Order Path Corp")
+		contact = utils.make_contact("Olga", [("Prospect", prospect.name)], primary=True)
+		address = utils.make_address("Order HQ", [("Prospect", prospect.name)])
 		first = submitted_quotation(prospect.name)
 
 		# The Quotation form's Create > Sales Order goes through make_mapped_doc.
@@ -51,8 +42,8 @@ class TestQuotationToSalesOrder(FrappeTestCase):
 		self.assertEqual(customers_of(prospect.name), {customer})
 		if other := compat.erpnext_customer_prospect_field():
 			self.assertEqual(frappe.db.get_value("Customer", customer, other), prospect.name)
-		self.assertIn(("Customer", customer), links_of("Contact", contact.name))
-		self.assertIn(("Customer", customer), links_of("Address", address.name))
+		self.assertIn(("Customer", customer), utils.links_of("Contact", contact.name))
+		self.assertIn(("Customer", customer), utils.links_of("Address", address.name))
 		self.assertEqual(
 			frappe.db.get_value("Quotation", first.name, ["quotation_to", "party_name"]),
 			("Customer", customer),
@@ -69,26 +60,26 @@ class TestQuotationToSalesOrder(FrappeTestCase):
 		)
 		from erpnext.crm.doctype.opportunity.opportunity import make_quotation
 
-		opportunity = make_opportunity(
-			prospect.name, items=[{"item_code": sales_item(), "qty": 1, "rate": 9}]
+		opportunity = utils.make_opportunity(
+			prospect.name, items=[{"item_code": utils.sales_item(), "qty": 1, "rate": 9}]
 		)
 		second = make_quotation(opportunity.name)
 		second.insert()
 		second.submit()
 		self.assertEqual((second.quotation_to, second.party_name), ("Prospect", prospect.name))
-		second_order = call_whitelisted(f"{QUOTATION}.make_sales_order", source_name=second.name)
+		second_order = utils.call_whitelisted(f"{QUOTATION}.make_sales_order", source_name=second.name)
 		self.assertEqual(second_order.customer, customer)
 		self.assertEqual(customers_of(prospect.name), {customer}, "no second customer ('Name - 1')")
 
 	def test_sales_invoice_path_uses_the_prospect_customer(self):
-		prospect = make_prospect("Invoice Path Corp")
+		prospect = utils.make_prospect("Invoice Path Corp")
 		quotation = submitted_quotation(prospect.name)
-		invoice = call_whitelisted(f"{QUOTATION}.make_sales_invoice", source_name=quotation.name)
+		invoice = utils.call_whitelisted(f"{QUOTATION}.make_sales_invoice", source_name=quotation.name)
 		self.assertEqual(invoice.customer, customer_of_prospect(prospect.name))
 		self.assertEqual(len(customers_of(prospect.name)), 1)
 
 	def test_create_customer_twice_is_refused_clearly(self):
-		prospect = make_prospect("Twice Corp")
+		prospect = utils.make_prospect("Twice Corp")
 		api.make_customer(prospect.name).insert()
 		with self.assertRaises(frappe.DuplicateEntryError):
 			api.make_customer(prospect.name)
@@ -96,13 +87,13 @@ class TestQuotationToSalesOrder(FrappeTestCase):
 	def test_sales_order_needs_read_permission_on_the_quotation(self):
 		from prospect_crm.tests.utils import make_user
 
-		prospect = make_prospect("Perm Order Corp")
+		prospect = utils.make_prospect("Perm Order Corp")
 		quotation = submitted_quotation(prospect.name)
 		user = make_user("pcrm-no-quotation@example.com", [])
 		frappe.set_user(user)
 		try:
 			with self.assertRaises(frappe.PermissionError):
-				call_whitelisted(f"{QUOTATION}.make_sales_order", source_name=quotation.name)
+				utils.call_whitelisted(f"{QUOTATION}.make_sales_order", source_name=quotation.name)
 		finally:
 			frappe.set_user("Administrator")
 		self.assertFalse(customers_of(prospect.name), "nothing was created")
@@ -115,7 +106,7 @@ class TestOneFromProspectField(FrappeTestCase):
 		self.assertEqual(visible, ["prospect"])
 
 	def test_a_customer_saved_with_either_field_knows_its_prospect(self):
-		prospect = make_prospect("Either Field Corp")
+		prospect = utils.make_prospect("Either Field Corp")
 		other = compat.erpnext_customer_prospect_field()
 		customer = frappe.get_doc(
 			{
@@ -132,7 +123,7 @@ class TestOneFromProspectField(FrappeTestCase):
 
 	def test_migrate_keeps_values_stored_in_either_field(self):
 		other = compat.erpnext_customer_prospect_field()
-		prospect = make_prospect("Stored Field Corp")
+		prospect = utils.make_prospect("Stored Field Corp")
 		customer = frappe.get_doc(
 			{"doctype": "Customer", "customer_name": "Stored Field Corp", "customer_type": "Company"}
 		).insert()
@@ -157,14 +148,14 @@ class TestOneFromProspectField(FrappeTestCase):
 
 class TestRename(FrappeTestCase):
 	def test_rename_moves_rows_and_links(self):
-		prospect = make_prospect("Rename Old Corp")
-		lead = make_lead("Rita", prospect=prospect.name)
-		opportunity = make_opportunity(prospect.name, opportunity_amount=300)
-		contact = make_contact("Rita", [("Prospect", prospect.name)])
+		prospect = utils.make_prospect("Rename Old Corp")
+		lead = utils.make_lead("Rita", prospect=prospect.name)
+		opportunity = utils.make_opportunity(prospect.name, opportunity_amount=300)
+		contact = utils.make_contact("Rita", [("Prospect", prospect.name)])
 		prospect.reload()
 		prospect.add_note("kept across the rename")
 
-		new = call_whitelisted(
+		new = utils.call_whitelisted(
 			"frappe.client.rename_doc", doctype="Prospect", old_name=prospect.name, new_name="Rename New Corp"
 		)
 		self.assertEqual(new, "Rename New Corp")
@@ -177,17 +168,19 @@ class TestRename(FrappeTestCase):
 		self.assertEqual(renamed.open_pipeline_amount, 300)
 		self.assertEqual(frappe.db.get_value("Lead", lead.name, "prospect"), new)
 		self.assertEqual(frappe.db.get_value("Opportunity", opportunity.name, "party_name"), new)
-		self.assertIn(("Prospect", new), links_of("Contact", contact.name))
+		self.assertIn(("Prospect", new), utils.links_of("Contact", contact.name))
 		renamed.save()  # still valid after the rename
 
 	def test_rename_onto_an_existing_prospect_merges(self):
-		kept = make_prospect("Merge Target Corp")
-		merged = make_prospect("Merge Source Corp")
-		kept_lead = make_lead("Kim", prospect=kept.name)
-		merged_lead = make_lead("Max", prospect=merged.name)
-		make_opportunity(kept.name, opportunity_amount=100)
-		merged_opportunity = make_opportunity(merged.name, opportunity_amount=250)
-		lead_opportunity = make_opportunity(merged_lead.name, opportunity_from="Lead", opportunity_amount=50)
+		kept = utils.make_prospect("Merge Target Corp")
+		merged = utils.make_prospect("Merge Source Corp")
+		kept_lead = utils.make_lead("Kim", prospect=kept.name)
+		merged_lead = utils.make_lead("Max", prospect=merged.name)
+		utils.make_opportunity(kept.name, opportunity_amount=100)
+		merged_opportunity = utils.make_opportunity(merged.name, opportunity_amount=250)
+		lead_opportunity = utils.make_opportunity(
+			merged_lead.name, opportunity_from="Lead", opportunity_amount=50
+		)
 		merged.reload()
 		merged.add_note("from the merged prospect")
 
@@ -213,8 +206,8 @@ class TestCustomerDataImport(FrappeTestCase):
 
 		# Data Import commits: a name of its own each run keeps the test repeatable on one site.
 		company = f"Imported Customer Corp {frappe.generate_hash(length=6)}"
-		prospect = make_prospect(company)
-		contact = make_contact("Ines", [("Prospect", prospect.name)])
+		prospect = utils.make_prospect(company)
+		contact = utils.make_contact("Ines", [("Prospect", prospect.name)])
 		quotation = submitted_quotation(prospect.name)
 		file = frappe.get_doc(
 			{
@@ -235,7 +228,7 @@ class TestCustomerDataImport(FrappeTestCase):
 		Importer("Customer", data_import=data_import).import_data()
 		customer = customer_of_prospect(prospect.name)
 		self.assertTrue(customer, frappe.get_all("Data Import Log", fields=["messages"], limit=3))
-		self.assertIn(("Customer", customer), links_of("Contact", contact.name))
+		self.assertIn(("Customer", customer), utils.links_of("Contact", contact.name))
 		self.assertEqual(
 			frappe.db.get_value("Quotation", quotation.name, ["quotation_to", "party_name"]),
 			("Customer", customer),

@@ -7,34 +7,26 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from prospect_crm import api
-from prospect_crm.tests.utils import (
-	call_whitelisted,
-	links_of,
-	make_address,
-	make_contact,
-	make_lead,
-	make_opportunity,
-	make_prospect,
-	make_user,
-	sales_item,
-)
+from prospect_crm.tests import utils
 
 
 def make_merge_pair(suffix: str):
 	"""A kept prospect with one lead and opportunity, and a prospect to merge holding one of everything."""
-	kept = make_prospect(f"Kept {suffix}", industry=None, website=None)
-	merged = make_prospect(f"Merged {suffix}", website=f"merged-{suffix.lower()}.example.com")
-	make_lead("Keeper", prospect=kept.name)
-	make_opportunity(kept.name, opportunity_amount=100)
+	kept = utils.make_prospect(f"Kept {suffix}", industry=None, website=None)
+	merged = utils.make_prospect(f"Merged {suffix}", website=f"merged-{suffix.lower()}.example.com")
+	utils.make_lead("Keeper", prospect=kept.name)
+	utils.make_opportunity(kept.name, opportunity_amount=100)
 	data = frappe._dict(kept=kept, merged=merged)
-	data.lead = make_lead("Mover", prospect=merged.name)
-	data.opportunity = make_opportunity(merged.name, opportunity_amount=250)
-	data.lead_opportunity = make_opportunity(data.lead.name, opportunity_from="Lead", opportunity_amount=50)
+	data.lead = utils.make_lead("Mover", prospect=merged.name)
+	data.opportunity = utils.make_opportunity(merged.name, opportunity_amount=250)
+	data.lead_opportunity = utils.make_opportunity(
+		data.lead.name, opportunity_from="Lead", opportunity_amount=50
+	)
 	quotation = api.make_quotation(merged.name)
-	quotation.append("items", {"item_code": sales_item(), "qty": 1, "rate": 10})
+	quotation.append("items", {"item_code": utils.sales_item(), "qty": 1, "rate": 10})
 	data.quotation = quotation.insert()
-	data.contact = make_contact(f"Merge {suffix}", [("Prospect", merged.name)])
-	data.address = make_address(f"Merge {suffix}", [("Prospect", merged.name)])
+	data.contact = utils.make_contact(f"Merge {suffix}", [("Prospect", merged.name)])
+	data.address = utils.make_address(f"Merge {suffix}", [("Prospect", merged.name)])
 	merged.reload()
 	merged.add_note("a note of the merged prospect")
 	data.comment = merged.add_comment("Comment", "called them")
@@ -100,8 +92,8 @@ class TestMerge(FrappeTestCase):
 		self.assertEqual(frappe.db.get_value("Lead", data.lead.name, "prospect"), kept)
 		self.assertEqual(frappe.db.get_value("Opportunity", data.opportunity.name, "party_name"), kept)
 		self.assertEqual(frappe.db.get_value("Quotation", data.quotation.name, "party_name"), kept)
-		self.assertIn(("Prospect", kept), links_of("Contact", data.contact.name))
-		self.assertIn(("Prospect", kept), links_of("Address", data.address.name))
+		self.assertIn(("Prospect", kept), utils.links_of("Contact", data.contact.name))
+		self.assertIn(("Prospect", kept), utils.links_of("Address", data.address.name))
 		self.assertEqual(frappe.db.get_value("Comment", data.comment.name, "reference_name"), kept)
 		self.assertEqual(frappe.db.get_value("ToDo", data.todo.name, "reference_name"), kept)
 		self.assertEqual(
@@ -122,7 +114,7 @@ class TestMerge(FrappeTestCase):
 
 	def test_merge_through_frappe_rename_as_rest_does(self):
 		data = make_merge_pair("Rest")
-		call_whitelisted(
+		utils.call_whitelisted(
 			"frappe.client.rename_doc",
 			doctype="Prospect",
 			old_name=data.merged.name,
@@ -133,7 +125,7 @@ class TestMerge(FrappeTestCase):
 
 	def test_merge_into_action_with_preview(self):
 		data = make_merge_pair("Action")
-		preview = call_whitelisted(
+		preview = utils.call_whitelisted(
 			"prospect_crm.api.merge_preview", source=data.merged.name, target=data.kept.name
 		)
 		moves = {move["label"]: move["count"] for move in preview["moves"]}
@@ -150,7 +142,7 @@ class TestMerge(FrappeTestCase):
 		self.assertIn("website", [fill["field"] for fill in preview["filled"]])
 		self.assertTrue(frappe.db.exists("Prospect", data.merged.name), "a preview changes nothing")
 
-		kept = call_whitelisted(
+		kept = utils.call_whitelisted(
 			"prospect_crm.api.merge_prospects", source=data.merged.name, target=data.kept.name
 		)
 		self.assertEqual(kept, data.kept.name)
@@ -158,7 +150,7 @@ class TestMerge(FrappeTestCase):
 
 	def test_merge_needs_delete_on_the_merged_and_write_on_the_kept(self):
 		data = make_merge_pair("Perm")
-		frappe.set_user(make_user("pcrm.merger@example.com", ["Sales User"]))  # no delete on Prospect
+		frappe.set_user(utils.make_user("pcrm.merger@example.com", ["Sales User"]))  # no delete on Prospect
 		for call in (
 			lambda: api.merge_prospects(data.merged.name, data.kept.name),
 			lambda: frappe.rename_doc("Prospect", data.merged.name, data.kept.name, merge=True),
@@ -185,7 +177,7 @@ class TestMerge(FrappeTestCase):
 		self.assertEqual(len(frappe.get_doc("Prospect", data.kept.name).leads), 1)
 
 	def test_merging_into_itself_or_a_missing_prospect_is_refused_clearly(self):
-		prospect = make_prospect("Lonely Corp")
+		prospect = utils.make_prospect("Lonely Corp")
 		with self.assertRaises(frappe.ValidationError):
 			api.merge_prospects(prospect.name, prospect.name)
 		with self.assertRaises(frappe.DoesNotExistError):

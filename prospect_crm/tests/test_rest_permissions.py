@@ -7,15 +7,8 @@ import json
 import frappe
 from frappe.permissions import add_permission
 
+from prospect_crm.tests import utils
 from prospect_crm.tests.rest import Client, RestTestCase, api_auth, resource, tally
-from prospect_crm.tests.utils import (
-	make_address,
-	make_contact,
-	make_lead,
-	make_opportunity,
-	make_prospect,
-	make_user,
-)
 
 TERRITORIES = ("PCRM Sec North", "PCRM Sec South")
 READER_ROLE = "PCRM Prospect Reader"
@@ -23,11 +16,11 @@ READER_ROLE = "PCRM Prospect Reader"
 
 def seed_prospect(name: str, territory: str) -> dict:
 	"""A prospect of `territory` with a note, a lead, an opportunity, an address, a contact and two tasks."""
-	prospect = make_prospect(name, territory=territory, notes=[{"note": f"secret note of {name}"}])
-	lead = make_lead(f"{name} lead", prospect=prospect.name, territory=territory)
-	opportunity = make_opportunity(prospect.name, territory=territory, opportunity_amount=777)
-	address = make_address(f"{name} address", [("Prospect", prospect.name)])
-	contact = make_contact(f"{name} contact", [("Prospect", prospect.name)])
+	prospect = utils.make_prospect(name, territory=territory, notes=[{"note": f"secret note of {name}"}])
+	lead = utils.make_lead(f"{name} lead", prospect=prospect.name, territory=territory)
+	opportunity = utils.make_opportunity(prospect.name, territory=territory, opportunity_amount=777)
+	address = utils.make_address(f"{name} address", [("Prospect", prospect.name)])
+	contact = utils.make_contact(f"{name} contact", [("Prospect", prospect.name)])
 	for doctype, ref in (("Prospect", prospect.name), ("Opportunity", opportunity.name)):
 		frappe.get_doc(
 			{
@@ -62,7 +55,7 @@ class TestPermissionsOverRest(RestTestCase):
 		cls.north = seed_prospect(f"{cls.prefix} North Corp", TERRITORIES[0])
 		cls.south = seed_prospect(f"{cls.prefix} South Corp", TERRITORIES[1])
 
-		cls.north_user = make_user("pcrm.sec.north@example.com", ["Sales User"])
+		cls.north_user = utils.make_user("pcrm.sec.north@example.com", ["Sales User"])
 		if not frappe.db.exists("User Permission", {"user": cls.north_user, "allow": "Territory"}):
 			frappe.get_doc(
 				{
@@ -79,7 +72,7 @@ class TestPermissionsOverRest(RestTestCase):
 			frappe.get_doc({"doctype": "Role", "role_name": READER_ROLE, "desk_access": 1}).insert()
 		add_permission("Prospect", READER_ROLE, 0)
 		cls.addClassCleanup(remove_reader_permission)
-		cls.reader = make_user("pcrm.sec.reader@example.com", [READER_ROLE])
+		cls.reader = utils.make_user("pcrm.sec.reader@example.com", [READER_ROLE])
 		frappe.clear_cache()
 
 		cls.as_north = Client(cls.server, api_auth(cls.north_user))
