@@ -32,38 +32,28 @@ class RowKind:
 		return {row_field: source.get(field) for row_field, field in self.fields.items()}
 
 
+# The two row kinds: child DocType, its table field, its link field, the source DocType; then each row field
+# with the source field it copies.
 LEAD_ROW = RowKind(
-	child_doctype="Prospect Lead",
-	parentfield="leads",
-	link_field="lead",
-	source_doctype="Lead",
+	"Prospect Lead",
+	"leads",
+	"lead",
+	"Lead",
 	fields=MappingProxyType(
-		{
-			"lead_name": "lead_name",
-			"status": "status",
-			"email": "email_id",
-			"mobile_no": "mobile_no",
-			"lead_owner": "lead_owner",
-		}
+		dict(lead_name="lead_name", status="status", email="email_id")
+		| dict(mobile_no="mobile_no", lead_owner="lead_owner")
 	),
 	carries_amount=False,
 )
 OPPORTUNITY_ROW = RowKind(
-	child_doctype="Prospect Opportunity",
-	parentfield="opportunities",
-	link_field="opportunity",
-	source_doctype="Opportunity",
+	"Prospect Opportunity",
+	"opportunities",
+	"opportunity",
+	"Opportunity",
 	fields=MappingProxyType(
-		{
-			"amount": "opportunity_amount",
-			"currency": "currency",
-			"stage": "sales_stage",
-			"status": "status",
-			"probability": "probability",
-			"expected_closing": "expected_closing",
-			"deal_owner": "opportunity_owner",
-			"contact_person": "contact_person",
-		}
+		dict(amount="opportunity_amount", currency="currency", stage="sales_stage", status="status")
+		| dict(probability="probability", expected_closing="expected_closing")
+		| dict(deal_owner="opportunity_owner", contact_person="contact_person")
 	),
 	carries_amount=True,
 )

@@ -1,44 +1,40 @@
 """Demo data for the `up` command: a few prospects with leads, opportunities, addresses, contacts, notes
 and tasks. Idempotent: a prospect that already exists is left as it is, so user edits are never lost."""
 
+import unicodedata
+
 import frappe
 from frappe.utils import add_days, now, today
 
+
+def demo_prospect(company_name, no_of_employees, annual_revenue, market_share, city, leads, opportunities):
+	"""One demo prospect: its overview, its leads (first name, last name, email) and its opportunities
+	(amount, probability). Its website is made from its name."""
+	ascii_name = unicodedata.normalize("NFKD", company_name).encode("ascii", "ignore").decode()
+	return {
+		"company_name": company_name,
+		"no_of_employees": no_of_employees,
+		"annual_revenue": annual_revenue,
+		"market_share": market_share,
+		"website": f"https://{'-'.join(ascii_name.lower().split())}.example.com",
+		"city": city,
+		"leads": leads,
+		"opportunities": opportunities,
+	}
+
+
+# A table: name, employees, annual revenue, market share, city, leads, opportunities.
+# fmt: off
 DEMO = [
-	{
-		"company_name": "Boulangeries Martin",
-		"no_of_employees": "51-200",
-		"annual_revenue": 4500000,
-		"market_share": 8,
-		"website": "https://boulangeries-martin.example.com",
-		"city": "Lyon",
-		"leads": [
-			("Claire", "Martin", "claire.martin@example.com"),
-			("Hugo", "Bernard", "hugo.bernard@example.com"),
-		],
-		"opportunities": [(12000, 40), (3500, 70)],
-	},
-	{
-		"company_name": "Transports Lefèvre",
-		"no_of_employees": "201-500",
-		"annual_revenue": 18000000,
-		"market_share": 3.5,
-		"website": "https://transports-lefevre.example.com",
-		"city": "Lille",
-		"leads": [("Sophie", "Lefèvre", "sophie.lefevre@example.com")],
-		"opportunities": [(48000, 25)],
-	},
-	{
-		"company_name": "Atelier Dubois",
-		"no_of_employees": "1-10",
-		"annual_revenue": 350000,
-		"market_share": 12,
-		"website": "https://atelier-dubois.example.com",
-		"city": "Nantes",
-		"leads": [("Lucas", "Dubois", "lucas.dubois@example.com")],
-		"opportunities": [(2500, 60)],
-	},
+	demo_prospect("Boulangeries Martin", "51-200", 4500000, 8, "Lyon",
+		[("Claire", "Martin", "claire.martin@example.com"), ("Hugo", "Bernard", "hugo.bernard@example.com")],
+		[(12000, 40), (3500, 70)]),
+	demo_prospect("Transports Lefèvre", "201-500", 18000000, 3.5, "Lille",
+		[("Sophie", "Lefèvre", "sophie.lefevre@example.com")], [(48000, 25)]),
+	demo_prospect("Atelier Dubois", "1-10", 350000, 12, "Nantes",
+		[("Lucas", "Dubois", "lucas.dubois@example.com")], [(2500, 60)]),
 ]
+# fmt: on
 
 
 def load_demo_data() -> None:

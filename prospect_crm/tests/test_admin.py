@@ -10,7 +10,7 @@ from frappe.utils import add_days, today
 from prospect_crm.prospect_crm.report.prospect_pipeline.prospect_pipeline import execute
 from prospect_crm.tests.server import site_cli
 from prospect_crm.tests.utils import (
-	delete_prospects,
+	committed_data_prefix,
 	make_lead,
 	make_opportunity,
 	make_prospect,
@@ -103,8 +103,7 @@ class TestDataImport(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.prefix = unique("PCRM Import")
-		cls.addClassCleanup(delete_prospects, cls.prefix)
+		cls.prefix = committed_data_prefix(cls, "PCRM Import")
 
 	def import_csv(self, content):
 		data_import = new_data_import("Prospect", content)

@@ -135,6 +135,15 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		page.locator(f".inner-group-button button:has-text('{group}')").first.click()
 		page.locator(".dropdown-menu.show .dropdown-item", has_text=item).first.click()
 
+	def create_from_prospect(self, page, doctype, party_type_field, prospect):
+		"""The prospect form's Create > `doctype` opens a document addressed to the prospect."""
+		self.click_menu_item(page, "Create", doctype)
+		self.wait_for_form(page, doctype)
+		self.assertEqual(
+			page.evaluate(f"() => [cur_frm.doc.{party_type_field}, cur_frm.doc.party_name]"),
+			["Prospect", prospect],
+		)
+
 	def open_activities_blocks(self, page):
 		return page.evaluate(
 			"() => $(cur_frm.fields_dict.open_activities_html.wrapper).find('.open-activities').length"
@@ -342,13 +351,7 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		self.shot(page, "4-lead")
 
 		# 5. Opportunities: Create > Opportunity, prefilled from the prospect
-		page.locator(".inner-group-button button:has-text('Create')").first.click()
-		page.locator(".dropdown-menu.show .dropdown-item", has_text="Opportunity").first.click()
-		self.wait_for_form(page, "Opportunity")
-		self.assertEqual(
-			page.evaluate("() => [cur_frm.doc.opportunity_from, cur_frm.doc.party_name]"),
-			["Prospect", company_name],
-		)
+		self.create_from_prospect(page, "Opportunity", "opportunity_from", company_name)
 		page.evaluate("() => cur_frm.set_value('opportunity_amount', 4200)")
 		page.evaluate("() => cur_frm.set_value('probability', 35)")
 		self.save(page)
@@ -427,13 +430,7 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		# Create > Quotation: a quotation for the prospect
 		page.goto(f"{self.desk}/prospect/{quote(company_name)}")
 		self.wait_for_form(page, "Prospect", company_name)
-		page.locator(".inner-group-button button:has-text('Create')").first.click()
-		page.locator(".dropdown-menu.show .dropdown-item", has_text="Quotation").first.click()
-		self.wait_for_form(page, "Quotation")
-		self.assertEqual(
-			page.evaluate("() => [cur_frm.doc.quotation_to, cur_frm.doc.party_name]"),
-			["Prospect", company_name],
-		)
+		self.create_from_prospect(page, "Quotation", "quotation_to", company_name)
 		self.shot(page, "7b-quotation")
 
 		# Lead > Create > Opportunity without a company name: no prospect is forced on the user

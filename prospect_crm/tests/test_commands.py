@@ -7,7 +7,7 @@ from frappe.tests.utils import FrappeTestCase
 
 from prospect_crm.demo import DEMO
 from prospect_crm.tests.server import site_cli
-from prospect_crm.tests.utils import delete_prospects, make_lead, make_opportunity, make_prospect, unique
+from prospect_crm.tests.utils import committed_data_prefix, make_lead, make_opportunity, make_prospect
 
 
 class TestBenchCommands(FrappeTestCase):
@@ -71,8 +71,7 @@ class TestRepairCommand(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.prefix = unique("PCRM Repair")
-		cls.addClassCleanup(delete_prospects, cls.prefix)
+		cls.prefix = committed_data_prefix(cls, "PCRM Repair")
 		cls.prospect = make_prospect(cls.prefix).name
 		cls.lead = make_lead(f"{cls.prefix} lead", prospect=cls.prospect).name
 		cls.opportunity = make_opportunity(cls.prospect, opportunity_amount=500).name

@@ -11,12 +11,11 @@ from prospect_crm.duplicates import FreeMail, duplicate_groups, name_key, websit
 from prospect_crm.prospect_crm.doctype.prospect_crm_settings.prospect_crm_settings import free_mail_domains
 from prospect_crm.tests.server import frappe_cli
 from prospect_crm.tests.utils import (
-	delete_prospects,
+	committed_data_prefix,
 	make_contact,
 	make_lead,
 	make_prospect,
 	make_user,
-	unique,
 )
 
 
@@ -125,12 +124,17 @@ class TestFindDuplicates(FrappeTestCase):
 		self.assertEqual({c["name"] for c in typed}, {first, second, third})
 		self.assertEqual({c["name"] for c in find_duplicates(prospect=shop)}, set())
 
+	def two_prospects_sharing(self, domain: str, *names: str) -> list[str]:
+		"""Prospects whose contacts write from `domain` (the second one in capitals)."""
+		prospects = [make_prospect(f"{name} {self.t}").name for name in names]
+		for i, prospect in enumerate(prospects):
+			address = f"contact{i}@{domain}"
+			make_contact(f"Contact {i}", [("Prospect", prospect)], email=address.upper() if i else address)
+		return prospects
+
 	def test_contact_email_domains(self):
 		domain = f"{self.t}acme.fr"
-		first = make_prospect(f"Acme North {self.t}").name
-		second = make_prospect(f"Acme South {self.t}").name
-		make_contact("Alice", [("Prospect", first)], email=f"alice@{domain}")
-		make_contact("Bob", [("Prospect", second)], email=f"bob@{domain.upper()}")
+		first, second = self.two_prospects_sharing(domain, "Acme North", "Acme South")
 		by_gmail = [make_prospect(f"Freelance {i} {self.t}").name for i in range(2)]
 		for i, prospect in enumerate(by_gmail):
 			make_contact(f"Gmail {i}", [("Prospect", prospect)], email=f"pcrm.{self.t}.{i}@gmail.com")
@@ -150,10 +154,7 @@ class TestFindDuplicates(FrappeTestCase):
 
 	def test_an_edited_free_mail_list_takes_effect(self):
 		domain = f"{self.t}mail.example"
-		first = make_prospect(f"Mail One {self.t}").name
-		second = make_prospect(f"Mail Two {self.t}").name
-		make_contact("Carol", [("Prospect", first)], email=f"carol@{domain}")
-		make_contact("Dan", [("Prospect", second)], email=f"dan@{domain}")
+		first, second = self.two_prospects_sharing(domain, "Mail One", "Mail Two")
 		self.assertIn(second, by_name(find_duplicates(prospect=first)))
 
 		settings = frappe.get_single("Prospect CRM Settings")
@@ -272,9 +273,7 @@ class TestFindDuplicatesOverRest(FrappeTestCase):
 		from frappe.core.doctype.user.user import generate_keys
 
 		super().setUpClass()
-		frappe.set_user("Administrator")
-		cls.prefix = unique("PCRM Dup Rest")
-		cls.addClassCleanup(delete_prospects, cls.prefix)
+		cls.prefix = committed_data_prefix(cls, "PCRM Dup Rest")
 		cls.first = make_prospect(f"{cls.prefix} Acme SA").name
 		cls.second = make_prospect(f"{cls.prefix} ACME").name
 		user = make_user("pcrm.dup.rest@example.com", ["Sales User"])
@@ -331,9 +330,7 @@ class TestDuplicatesCommand(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		frappe.set_user("Administrator")
-		cls.prefix = unique("PCRM Dup")
-		cls.addClassCleanup(delete_prospects, cls.prefix)
+		cls.prefix = committed_data_prefix(cls, "PCRM Dup")
 		cls.oldest = make_prospect(f"{cls.prefix} Boulangerie Martin SARL").name
 		frappe.db.set_value("Prospect", cls.oldest, "creation", "2001-01-01", update_modified=False)
 		cls.variants = [

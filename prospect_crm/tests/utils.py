@@ -111,6 +111,15 @@ def sales_item() -> str:
 	return item
 
 
+def committed_data_prefix(test_class, label: str) -> str:
+	"""A name prefix unique to this run for data a test class commits (as Administrator), deleted with
+	delete_prospects when the class is done."""
+	frappe.set_user("Administrator")
+	prefix = unique(label)
+	test_class.addClassCleanup(delete_prospects, prefix)
+	return prefix
+
+
 def delete_prospects(prefix: str) -> None:
 	"""Deletes, and commits, the prospects whose name starts with `prefix`, their opportunities and
 	customers, and the leads whose first name does (addresses and contacts linked only to a deleted

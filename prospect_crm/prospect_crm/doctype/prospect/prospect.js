@@ -44,24 +44,12 @@ frappe.ui.form.on("Prospect", {
 		frm.trigger("set_new_doc_defaults");
 		if (!frm.is_new()) {
 			frappe.dynamic_link = { doc: frm.doc, fieldname: "name", doctype: "Prospect" };
-			if (frappe.model.can_create("Customer")) {
+			const create = { Customer: "make_customer", Opportunity: "make_opportunity", Quotation: "make_quotation" };
+			for (const [doctype, method] of Object.entries(create)) {
+				if (!frappe.model.can_create(doctype)) continue;
 				frm.add_custom_button(
-					__("Customer"),
-					() => frappe.model.open_mapped_doc({ method: "prospect_crm.api.make_customer", frm }),
-					__("Create")
-				);
-			}
-			if (frappe.model.can_create("Opportunity")) {
-				frm.add_custom_button(
-					__("Opportunity"),
-					() => frappe.model.open_mapped_doc({ method: "prospect_crm.api.make_opportunity", frm }),
-					__("Create")
-				);
-			}
-			if (frappe.model.can_create("Quotation")) {
-				frm.add_custom_button(
-					__("Quotation"),
-					() => frappe.model.open_mapped_doc({ method: "prospect_crm.api.make_quotation", frm }),
+					__(doctype),
+					() => frappe.model.open_mapped_doc({ method: `prospect_crm.api.${method}`, frm }),
 					__("Create")
 				);
 			}

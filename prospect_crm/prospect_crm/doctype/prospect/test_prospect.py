@@ -10,7 +10,14 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from prospect_crm.prospect_crm.doctype.prospect.prospect import Prospect
-from prospect_crm.tests.utils import CountQueries, make_lead, make_opportunity, make_prospect, test_company
+from prospect_crm.tests.utils import (
+	CountQueries,
+	make_contact,
+	make_lead,
+	make_opportunity,
+	make_prospect,
+	test_company,
+)
 
 # The setup wizard's masters are enough; ERPNext's generic test records for these are not needed.
 test_ignore = [
@@ -108,13 +115,7 @@ class TestProspect(FrappeTestCase):
 				],
 			}
 		).insert()
-		contact = frappe.get_doc(
-			{
-				"doctype": "Contact",
-				"first_name": "Alice",
-				"links": [{"link_doctype": "Prospect", "link_name": prospect.name}],
-			}
-		).insert()
+		contact = make_contact("Alice", [("Prospect", prospect.name)])
 		loaded = frappe.get_doc("Prospect", prospect.name)
 		loaded.run_method("onload")
 		self.assertEqual([a.name for a in loaded.get("__onload").addr_list], [shared.name])
