@@ -296,6 +296,29 @@ def activities(base: dict, ours: dict, lines: list, notes: list) -> None:
 	)
 
 
+ACCOUNT = {
+	"find duplicates": "one prospect's candidates among {k} prospects",
+	"duplicate groups": "site-wide duplicate groups of {k} prospects (bench prospect-crm duplicates)",
+	"daily status job": "the daily status job over {k} prospects",
+	"merge": "merging two prospects of {k} leads and {k} opportunities each",
+}
+
+
+def account_management(ours: dict, lines: list, notes: list) -> None:
+	"""prospect_crm only: ERPNext's Prospect has no duplicates, merge or status to compare with."""
+	for operation, label in ACCOUNT.items():
+		row = first_named(ours, operation)
+		if not row:
+			notes.append(f"- {operation}: not measured.")
+			continue
+		size = label.format(k=row.get("k", "?"))
+		lines.append(
+			f"| {operation} | {size} | – | {fmt(value(row, 'ms'), unit=' ms')} | – | "
+			f"– → {fmt(value(row, 'queries'), '{:.0f}')} | report | n/a |"
+		)
+		notes.append(f"- {operation} ({size}): {fmt(value(row, 'ms'), unit=' ms')} on prospect_crm only.")
+
+
 def render(base: dict, ours: dict) -> tuple[str, str]:
 	"""(table, derived sentences) of the two sites' results."""
 	lines = [
@@ -309,6 +332,7 @@ def render(base: dict, ours: dict) -> tuple[str, str]:
 	creation(base, ours, lines, notes)
 	rest(base, ours, lines, notes)
 	activities(base, ours, lines, notes)
+	account_management(ours, lines, notes)
 	return "\n".join(lines), "\n".join(notes)
 
 

@@ -408,6 +408,49 @@ def prospect_save(k_values=(0, 100, 1000, 5000), repeat: int = 5) -> None:
 
 
 @test_site_only
+def account_management(prospects: int = 100000, merge_rows: int = 1000, repeat: int = 3) -> None:
+	"""8. prospect_crm only (ERPNext's Prospect has none of it): duplicates among `prospects` prospects (one
+	prospect's candidates, and the site-wide groups of the bench command), the daily status job over them,
+	and a merge of two prospects holding `merge_rows` leads and opportunities each. The generated prospects
+	are deleted afterwards."""
+	from prospect_crm import duplicates, merge, status
+
+	stamp = now()
+	names = [f"Bench Account {i:06d}" for i in range(prospects)]
+	for start in range(0, prospects, 5000):
+		frappe.db.bulk_insert(
+			"Prospect",
+			[*STANDARD_COLUMNS, "company_name", "company", "website", "status"],
+			[
+				(name, stamp, stamp, "Administrator", "Administrator", 0, name, company(), None, "Open")
+				for name in names[start : start + 5000]
+			],
+		)
+	# A known duplicate among them, so that the search has something to find.
+	frappe.db.set_value("Prospect", names[1], "company_name", f"{names[0]} SAS", update_modified=False)
+	emit(
+		"find duplicates",
+		{"k": prospects, **measure(lambda: duplicates.find_candidates(prospect=names[0]), repeat)},
+	)
+	emit("duplicate groups", {"k": prospects, **measure(duplicates.duplicate_groups, 1)})
+	emit("daily status job", {"k": prospects, **measure(status.daily, 1)})
+	frappe.db.delete("Prospect", {"name": ("like", "Bench Account %")})
+	frappe.db.commit()
+
+	# A merge happens once: timed once, without measure()'s warm-up run.
+	kept, merged = fresh_prospect("Bench Merge Kept"), fresh_prospect("Bench Merge Source")
+	add_rows(kept, merge_rows)
+	add_rows(merged, merge_rows)
+	frappe.db.commit()
+	with CountQueries() as counter:
+		start = time.perf_counter()
+		merge.merge(merged, kept)
+		elapsed = (time.perf_counter() - start) * 1000
+	frappe.db.commit()
+	emit("merge", {"k": merge_rows, "ms": elapsed, "queries": counter.count, "runs": 1})
+
+
+@test_site_only
 def rest_reads(clients: int = 8, seconds: float = 10, runs: int = 5, workers: int = 2) -> None:
 	"""5. Requests per second of GET /api/resource/Prospect/<name> (a prospect listing 20 leads and 20
 	opportunities) from `clients` concurrent clients, against gunicorn with `workers` workers: `runs` runs
