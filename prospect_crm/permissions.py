@@ -33,13 +33,18 @@ def check_permission(doctype: str, ptype: str, name: str | None = None) -> None:
 
 
 def address_or_contact_permission(doc, ptype=None, user=None, debug=False):
+	"""has_permission hook of Address and Contact: hidden when linked only to prospects the user may not read;
+	otherwise Frappe's own rule for them decides. That rule is called here rather than left to run after us:
+	Frappe v15 stops at the first hook that answers and v16 treats a hook answering None as a refusal, so
+	answering "no objection" the same way on both means giving Frappe's own answer."""
+	from frappe.contacts.address_and_contact import has_permission as frappe_rule
+
 	links = doc.get("links") or []
 	prospects = [link.link_name for link in links if link.link_doctype == "Prospect"]
-	if not prospects or len(prospects) != len(links):
-		return None  # not only a prospect's: Frappe's own rules decide
-	if any(frappe.has_permission("Prospect", "read", doc=name, user=user) for name in prospects):
-		return None
-	return False
+	if prospects and len(prospects) == len(links):
+		if not any(frappe.has_permission("Prospect", "read", doc=name, user=user) for name in prospects):
+			return False
+	return frappe_rule(doc, ptype, user)
 
 
 def address_or_contact_query(user=None, doctype=None):
