@@ -107,10 +107,18 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		page.wait_for_timeout(300)
 
 	def wait_for_form(self, page, doctype, name=None):
-		condition = f"cur_frm && cur_frm.doctype === {doctype!r}"
+		from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+		condition = f"() => window.cur_frm && cur_frm.doctype === {doctype!r}"
 		if name:
 			condition += f" && cur_frm.doc.name === {name!r}"
-		page.wait_for_function(f"() => {condition}", timeout=30000)
+		try:
+			page.wait_for_function(condition, timeout=30000)
+		except PlaywrightTimeout:
+			# Frappe's single-process development server can leave a freshly opened desk on its splash
+			# screen when a request of the previous page is still being served: load the page once more.
+			page.reload()
+			page.wait_for_function(condition, timeout=30000)
 		page.wait_for_timeout(500)
 
 	def save(self, page):
