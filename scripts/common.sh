@@ -228,6 +228,25 @@ ensure_bench() {
 	fi
 }
 
+# The test command runs no background workers, so jobs its runs enqueue (search index rebuilds, emails)
+# stay in the bench's Redis database; Frappe v16 refuses new jobs past 600 queued. Each pair has its own
+# Redis database (REDIS_URL): only this bench's queued jobs are dropped.
+clear_queued_jobs() {
+	step "Dropping background jobs queued by earlier runs ($REDIS_URL)"
+	in_bench "./env/bin/python - '$REDIS_URL'" <<'PY'
+import sys
+
+import redis
+
+connection = redis.from_url(sys.argv[1])
+keys = list(connection.scan_iter("rq:*"))
+for start in range(0, len(keys), 500):
+	connection.delete(*keys[start : start + 500])
+print(f"    {len(keys)} keys")
+PY
+	done_step
+}
+
 # Copies this checkout into the bench (owned by the bench user) and installs it there, editable.
 sync_app() {
 	step "Installing this checkout into the bench as apps/prospect_crm"
