@@ -16,11 +16,10 @@ ERPNEXT_CUSTOMER_PROSPECT_FIELD = "prospect_name"
 
 
 def erpnext_customer_prospect_field() -> str | None:
-	"""`prospect_name` when ERPNext's own Customer DocType declares it (not a custom field of ours)."""
-	if frappe.db.exists(
-		"DocField",
-		{"parent": "Customer", "fieldname": ERPNEXT_CUSTOMER_PROSPECT_FIELD, "parenttype": "DocType"},
-	):
+	"""`prospect_name` when ERPNext's own Customer DocType declares it (not a custom field of ours). Read from
+	the cached meta: this runs on every Customer save and in the status job."""
+	field = frappe.get_meta("Customer").get_field(ERPNEXT_CUSTOMER_PROSPECT_FIELD)
+	if field and not field.get("is_custom_field"):
 		return ERPNEXT_CUSTOMER_PROSPECT_FIELD
 	return None
 
