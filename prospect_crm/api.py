@@ -256,3 +256,19 @@ def find_duplicates(
 			)
 		)
 	return find_candidates(prospect, company_name, website)
+
+
+@frappe.whitelist()
+def needs_follow_up(user: str | None = None) -> list[str]:
+	"""The "Needs follow-up" view over REST: open or engaged prospects of `user` (default: the caller) with an
+	overdue follow-up or none planned, among those the caller may read."""
+	from prospect_crm.follow_up import needs_follow_up_filters
+
+	check_permission("Prospect", "read")
+	return frappe.get_list(
+		"Prospect",
+		filters=needs_follow_up_filters(user or frappe.session.user),
+		pluck="name",
+		order_by="next_activity_on asc, name asc",
+		limit=0,
+	)

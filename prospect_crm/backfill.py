@@ -12,7 +12,7 @@ from frappe.query_builder import Case, DocType
 from frappe.query_builder.functions import Coalesce, Max
 from frappe.utils import flt, now
 
-from prospect_crm import contacts
+from prospect_crm import contacts, history
 
 
 @dataclass(frozen=True)
@@ -70,13 +70,24 @@ NUMERIC_TYPES = ("Currency", "Float", "Percent", "Int", "Check")
 
 
 def refresh_lead_row(lead, method=None):
-	"""Lead.on_update: the lead's row goes to its prospect (added, refreshed, moved or removed)."""
-	place_row(LEAD_ROW, lead.name, lead.get("prospect"), LEAD_ROW.values_from(lead))
+	"""Lead.on_update: the lead's row goes to its prospect (added, refreshed, moved or removed); when the
+	lead changes prospect, its opportunities follow it."""
+	moved = place_row(
+		LEAD_ROW, lead.name, lead.get("prospect"), LEAD_ROW.values_from(lead), carry=not is_new(lead)
+	)
+	if moved and not is_new(lead):
+		refresh_opportunities_of_leads([lead.name])
 
 
 def remove_lead_row(lead, method=None):
-	"""Lead.on_trash: a deleted lead leaves its prospect; the prospect itself is never deleted."""
-	place_row(LEAD_ROW, lead.name, None, {})
+	"""Lead.on_trash: a deleted lead leaves its prospect; the prospect itself is never deleted, and keeps the
+	lead's emails and events on its timeline."""
+	place_row(LEAD_ROW, lead.name, None, {}, carry=False)
+
+
+def is_new(doc) -> bool:
+	"""A document being inserted has no history yet to bring along."""
+	return bool(getattr(doc, "flags", None) and doc.flags.in_insert)
 
 
 # ---- Opportunity ----
@@ -126,12 +137,22 @@ def refresh_opportunity_row(opportunity, method=None):
 		opportunity.name,
 		prospect_of_opportunity(opportunity),
 		OPPORTUNITY_ROW.values_from(opportunity),
+		carry=not is_new(opportunity),
 	)
 
 
 def remove_opportunity_row(opportunity, method=None):
 	"""Opportunity.on_trash: its row goes (ERPNext's link check would otherwise refuse the deletion)."""
-	place_row(OPPORTUNITY_ROW, opportunity.name, None, {})
+	place_row(OPPORTUNITY_ROW, opportunity.name, None, {}, carry=False)
+
+
+def refresh_opportunities_of_leads(leads: list[str]) -> None:
+	"""The opportunities for these leads go where their lead now is."""
+	fields = ["name", "opportunity_from", "party_name", *OPPORTUNITY_ROW.fields.values()]
+	for opportunity in frappe.get_all(
+		"Opportunity", filters={"opportunity_from": "Lead", "party_name": ("in", leads)}, fields=fields
+	):
+		refresh_opportunity_row(opportunity)
 
 
 # ---- a whole prospect ----
@@ -203,8 +224,13 @@ def follow_leads_table(prospect) -> None:
 		frappe.db.set_value("Lead", {"name": ("in", joining)}, "prospect", prospect.name)
 		for name in joining:
 			contacts.link_documents("Lead", name, "Prospect", prospect.name)
+			history.joined("Lead", name, prospect.name)
 	if leaving:
 		frappe.db.set_value("Lead", {"name": ("in", leaving)}, "prospect", None)
+		for name in leaving:
+			history.left("Lead", name, [prospect.name])
+	if joining or leaving:
+		refresh_opportunities_of_leads([*joining, *leaving])
 
 
 def release_leads(prospect: str) -> None:
@@ -216,9 +242,11 @@ def release_leads(prospect: str) -> None:
 # ---- the one writer of a row ----
 
 
-def place_row(kind: RowKind, link_name: str, prospect: str | None, values: dict) -> None:
+def place_row(kind: RowKind, link_name: str, prospect: str | None, values: dict, carry: bool = True) -> bool:
 	"""Make `link_name`'s row appear once, in `prospect`'s table with `values` (in no table when prospect is
-	None): add it, refresh it, move it from another prospect or delete it.
+	None): add it, refresh it, move it from another prospect or delete it. Returns whether it changed
+	prospect. With `carry`, a document that joins or leaves takes its emails, comments and events along
+	(history.py): only then, not on a refresh.
 
 	Three statements to update or delete, four to insert, five to move, whatever the prospect's size: read
 	the link's rows; lock and bump the parents; delete the rows elsewhere; update the row, or read the
@@ -241,7 +269,7 @@ def place_row(kind: RowKind, link_name: str, prospect: str | None, values: dict)
 	if prospect:
 		parents.add(prospect)
 	if not parents:
-		return
+		return False
 	values = not_null(kind, values)
 	timestamp, user = now(), frappe.session.user
 
@@ -275,6 +303,14 @@ def place_row(kind: RowKind, link_name: str, prospect: str | None, values: dict)
 	elif prospect:
 		insert_row(kind, link_name, prospect, values, timestamp, user)
 
+	moved = bool(stale) if not prospect else not kept
+	if carry and moved:
+		left = {row.parent for row in stale}
+		if prospect:
+			history.joined(kind.source_doctype, link_name, prospect, left)
+		else:
+			history.left(kind.source_doctype, link_name, left)
+
 	for name in parents:
 		frappe.publish_realtime(
 			"doc_update",
@@ -283,6 +319,7 @@ def place_row(kind: RowKind, link_name: str, prospect: str | None, values: dict)
 			docname=name,
 			after_commit=True,
 		)
+	return moved
 
 
 def open_amount(row) -> float:

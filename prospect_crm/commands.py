@@ -25,9 +25,11 @@ def on_site(context, function):
 @click.option("--dry-run", is_flag=True, help="Show what would change without writing.")
 @pass_context
 def repair(context, dry_run=False):
-	"""Rebuild every prospect's lead and opportunity rows from the Leads and Opportunities."""
+	"""Rebuild every prospect's lead and opportunity rows from the Leads and Opportunities, then link their
+	history (emails, events, comment copies) and recompute last and next activity."""
 
 	def run(frappe):
+		from prospect_crm import follow_up, history
 		from prospect_crm.backfill import rebuild_all
 
 		report = rebuild_all(dry_run=dry_run, show_progress=not dry_run)
@@ -36,6 +38,13 @@ def repair(context, dry_run=False):
 			for doctype, prospect, link_name in report[kind]:
 				click.echo(f"{'would be ' if dry_run else ''}{kind}: {doctype} {link_name} in {prospect}")
 		total = sum(len(rows) for rows in report.values())
+		# History links are written in the same transaction (a dry run counts them, then rolls back).
+		linked = history.relink_all()
+		follow_up.refresh_all()
+		click.echo(
+			f"history: {linked['links']} email link(s), {linked['participants']} event participant(s), "
+			f"{linked['comments']} comment copy(ies) {'to add' if dry_run else 'added'}"
+		)
 		if dry_run:
 			frappe.db.rollback()
 		else:

@@ -84,14 +84,34 @@ doc_events = {
 			"prospect_crm.status.customer_created",
 		],
 	},
+	# ---- history and follow-up (history.py, follow_up.py) ----
+	# New emails of a prospect's leads and opportunities reach its timeline through ERPNext's own
+	# Communication/Event hooks, which read the rows written by backfill.py; the past ones are linked when a
+	# document joins (backfill.place_row -> history.joined). Emails from or to its contacts, leads and
+	# website domain are linked here.
+	"Communication": {
+		"after_insert": [
+			"prospect_crm.history.link_matching_prospects",
+			"prospect_crm.follow_up.on_communication",
+		],
+	},
+	"Comment": {
+		"after_insert": "prospect_crm.follow_up.on_comment",
+	},
+	"ToDo": {
+		"on_update": "prospect_crm.follow_up.on_todo",
+		"on_trash": "prospect_crm.follow_up.on_todo",
+	},
+	"Event": {
+		"on_update": "prospect_crm.follow_up.on_event",
+		"on_trash": "prospect_crm.follow_up.on_event",
+	},
 }
 
-# Communications and Events of a prospect's leads and opportunities reach the prospect's timeline through
-# ERPNext's own Communication/Event hooks, which read the rows written by backfill.py.
-
 # ---- scheduler: the derived statuses (Engaged, Converted, Dormant) and group amounts, set-based ----
+# Then the follow-up of each prospect as dates pass, and the owners' daily digest (follow_up.py).
 scheduler_events = {
-	"daily": ["prospect_crm.status.daily"],
+	"daily": ["prospect_crm.status.daily", "prospect_crm.follow_up.daily"],
 }
 
 # ---- bench commands live in prospect_crm/commands.py (`bench --site S prospect-crm --help`) ----

@@ -26,6 +26,7 @@ def after_install():
 	set_lead_prospect_from_rows()
 	merge_customer_prospect_fields()
 	add_prospect_to_crm_sales_pipeline()
+	bring_history()
 	status.after_install()
 	if before.get("Prospect"):
 		print(takeover.kept_summary())
@@ -37,10 +38,32 @@ def before_migrate():
 
 def after_migrate():
 	takeover.take_over()
+	add_indexes()
 	merge_customer_prospect_fields()
 	add_prospect_to_crm_sales_pipeline()
 	status.ensure_kanban_board()
 	frappe.db.commit()
+
+
+def add_indexes() -> None:
+	"""Emails are matched to prospects by their contacts' addresses (history.py): index them."""
+	frappe.db.add_index("Contact Email", ["email_id"])
+
+
+def bring_history() -> None:
+	"""Prospects that existed before (taken over from ERPNext, or before this version) get their website
+	domain (indexed, for matching emails), the history of their leads and opportunities on their timeline,
+	emails matched by address, and their last and next activity (history.py, follow_up.py)."""
+	from prospect_crm import follow_up, history
+	from prospect_crm.duplicates import website_domain
+
+	add_indexes()
+	for name, website in frappe.get_all("Prospect", fields=["name", "website"], as_list=True):
+		frappe.db.set_value(
+			"Prospect", name, "website_domain", website_domain(website) or None, update_modified=False
+		)
+	history.relink_all()
+	follow_up.refresh_all()
 
 
 def add_prospect_to_crm_sales_pipeline() -> None:

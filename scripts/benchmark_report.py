@@ -296,6 +296,25 @@ def activities(base: dict, ours: dict, lines: list, notes: list) -> None:
 	)
 
 
+def communication_insert(base: dict, ours: dict, lines: list, notes: list) -> None:
+	"""A received email among many prospects and contacts: the app matches it to prospects (goal ≤ 1.2x)."""
+	b, o = measured(base, ours, "communication insert", "communication insert", notes)
+	if not b and not o:
+		return
+	r = ratio(value(o, "ms"), value(b, "ms"))
+	shape = o or b
+	size = f"{shape.get('k', '?')} prospects, {shape.get('contacts', '?')} contacts"
+	lines.append(
+		f"| communication insert | {size} | {fmt(value(b, 'ms'), unit=' ms')} | {fmt(value(o, 'ms'), unit=' ms')} | "
+		f"{times(r)} | {fmt(value(b, 'queries'), '{:.0f}')} → {fmt(value(o, 'queries'), '{:.0f}')} "
+		f"| ≤ 1.2x | {verdict(r <= 1.2 if r is not None else None)} |"
+	)
+	notes.append(
+		f"- communication insert ({size}; a received email matched to prospects by its addresses): "
+		f"{compare_time(value(b, 'ms'), value(o, 'ms'))}."
+	)
+
+
 ACCOUNT = {
 	"find duplicates": "one prospect's candidates among {k} prospects",
 	"duplicate groups": "site-wide duplicate groups of {k} prospects (bench prospect-crm duplicates)",
@@ -332,6 +351,7 @@ def render(base: dict, ours: dict) -> tuple[str, str]:
 	creation(base, ours, lines, notes)
 	rest(base, ours, lines, notes)
 	activities(base, ours, lines, notes)
+	communication_insert(base, ours, lines, notes)
 	account_management(ours, lines, notes)
 	return "\n".join(lines), "\n".join(notes)
 

@@ -451,6 +451,88 @@ def account_management(prospects: int = 100000, merge_rows: int = 1000, repeat: 
 
 
 @test_site_only
+def communication_insert(prospects: int = 100000, contacts: int = 10000, repeat: int = 5) -> None:
+	"""9. A received email inserted (Frappe's Communication controller and every app's hooks) among
+	`prospects` prospects with websites and `contacts` contacts linked to them, from one contact's address
+	and one company domain: the cost of matching emails to prospects (history.py). Same data on both sites;
+	the generated rows are deleted afterwards."""
+	stamp = now()
+	has_domain = frappe.get_meta("Prospect").has_field("website_domain")
+	names = [f"Bench Mail {i:06d}" for i in range(prospects)]
+	columns = [*STANDARD_COLUMNS, "company_name", "company", "website", "status"]
+	columns += ["website_domain"] if has_domain else []
+	for start in range(0, prospects, 5000):
+		frappe.db.bulk_insert(
+			"Prospect",
+			columns,
+			[
+				(name, stamp, stamp, "Administrator", "Administrator", 0, name, company())
+				+ (f"https://www.bench-mail-{i}.test", "Open")
+				+ ((f"bench-mail-{i}.test",) if has_domain else ())
+				for i, name in enumerate(names[start : start + 5000], start)
+			],
+		)
+	contact_names = [f"Bench Mail Contact {i:06d}" for i in range(contacts)]
+	for start in range(0, contacts, 5000):
+		chunk = list(enumerate(contact_names[start : start + 5000], start))
+		frappe.db.bulk_insert(
+			"Contact",
+			[*STANDARD_COLUMNS, "first_name", "email_id"],
+			[
+				(name, stamp, stamp, "Administrator", "Administrator", 0, name, f"c{i}@bench-contact.test")
+				for i, name in chunk
+			],
+		)
+		frappe.db.bulk_insert(
+			"Contact Email",
+			[*CHILD_COLUMNS, "email_id", "is_primary"],
+			[
+				(name, stamp, stamp, "Administrator", "Administrator", 0, 1, name, "Contact", "email_ids")
+				+ (f"c{i}@bench-contact.test", 1)
+				for i, name in chunk
+			],
+		)
+		frappe.db.bulk_insert(
+			"Dynamic Link",
+			[*CHILD_COLUMNS, "link_doctype", "link_name"],
+			[
+				(name, stamp, stamp, "Administrator", "Administrator", 0, 1, name, "Contact", "links")
+				+ ("Prospect", names[i * (prospects // contacts)])
+				for i, name in chunk
+			],
+		)
+	frappe.db.commit()
+	counter = iter(range(1, 1_000_000))
+
+	def receive():
+		i = next(counter)
+		frappe.get_doc(
+			{
+				"doctype": "Communication",
+				"communication_type": "Communication",
+				"communication_medium": "Email",
+				"sent_or_received": "Received",
+				"sender": f"c{i % contacts}@bench-contact.test",
+				"recipients": f"sales@bench-mail-{(i * 7) % prospects}.test",
+				"subject": f"Bench mail {i}",
+				"content": "Hello",
+			}
+		).insert(ignore_permissions=True)
+
+	emit(
+		"communication insert",
+		{"k": prospects, "contacts": contacts, **measure(receive, repeat)},
+	)
+	frappe.db.delete("Communication", {"subject": ("like", "Bench mail %")})
+	frappe.db.delete("Communication Link", {"link_name": ("like", "Bench Mail %")})
+	frappe.db.delete("Dynamic Link", {"parent": ("like", "Bench Mail Contact %")})
+	frappe.db.delete("Contact Email", {"parent": ("like", "Bench Mail Contact %")})
+	frappe.db.delete("Contact", {"name": ("like", "Bench Mail Contact %")})
+	frappe.db.delete("Prospect", {"name": ("like", "Bench Mail %")})
+	frappe.db.commit()
+
+
+@test_site_only
 def rest_reads(clients: int = 8, seconds: float = 10, runs: int = 5, workers: int = 2) -> None:
 	"""5. Requests per second of GET /api/resource/Prospect/<name> (a prospect listing 20 leads and 20
 	opportunities) from `clients` concurrent clients, against gunicorn with `workers` workers: `runs` runs

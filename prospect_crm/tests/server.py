@@ -137,3 +137,33 @@ def frappe_cli(site: str, *args: str, timeout: int = 900) -> subprocess.Complete
 def site_cli(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
 	"""`bench --site <the current site> ...` in a separate process (see frappe_cli)."""
 	return frappe_cli(frappe.local.site, *args, timeout=timeout)
+
+
+class DeskServer(WorkerServer):
+	"""gunicorn serving the desk as production does (several workers, each with threads), with the static
+	assets the development server would serve. A browser names the site in the X-Frappe-Site-Name header
+	(`headers`), so that the server need not be reached by the site's host name."""
+
+	name = "desk"
+
+	def __init__(self, log_dir: str, workers: int = 2, threads: int = 4):
+		self.threads = threads
+		super().__init__(log_dir, workers=workers)
+
+	@property
+	def headers(self) -> dict[str, str]:
+		return {"X-Frappe-Site-Name": self.site}
+
+	def command(self, bench: str) -> list[str]:
+		return [
+			f"{bench}/env/bin/gunicorn",
+			"-w",
+			str(self.workers),
+			"--threads",
+			str(self.threads),
+			"-t",
+			"120",
+			"-b",
+			f"127.0.0.1:{self.port}",
+			"frappe.app:application_with_statics()",
+		]

@@ -1,7 +1,7 @@
 """The Prospect form in a real browser, as the user's manual describes it, and the Lead's prospect actions.
 
 Headless Chromium (Debian's `chromium` package) driven by Playwright against the test site served by
-Frappe's own web server. Screenshots go to $PROSPECT_CRM_ARTIFACTS/screenshots.
+gunicorn as in production (server.DeskServer). Screenshots go to $PROSPECT_CRM_ARTIFACTS/screenshots.
 """
 
 import os
@@ -12,7 +12,7 @@ from urllib.parse import quote, urlparse
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from prospect_crm.tests.server import LiveServer, artifacts_dir
+from prospect_crm.tests.server import DeskServer, artifacts_dir
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 TABS_EN = ["Overview", "Address & Contact", "Leads", "Opportunities", "Activities", "Notes"]
@@ -55,7 +55,7 @@ class TestProspectFormInBrowser(FrappeTestCase):
 			raise AssertionError("playwright is missing: pip install -r requirements-dev.txt") from e
 
 		cls.artifacts = artifacts_dir("screenshots")
-		cls.server = LiveServer(cls.artifacts)
+		cls.server = DeskServer(cls.artifacts)
 		cls.base = cls.server.base
 		try:
 			cls.prepare_site()
@@ -84,6 +84,10 @@ class TestProspectFormInBrowser(FrappeTestCase):
 			).insert(ignore_permissions=True)
 		frappe.db.set_value("User", "Administrator", "language", "en")
 		cls.ask_for_prospect = frappe.db.get_single_value("Prospect CRM Settings", "ask_for_prospect")
+		cls.carry_forward = frappe.db.get_single_value(
+			"CRM Settings", "carry_forward_communication_and_comments"
+		)
+		frappe.db.set_single_value("CRM Settings", "carry_forward_communication_and_comments", 1)
 		frappe.db.commit()
 
 	@classmethod
@@ -92,6 +96,9 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		frappe.db.set_value("User", "Administrator", "language", "en")
 		if cls.ask_for_prospect:
 			frappe.db.set_single_value("Prospect CRM Settings", "ask_for_prospect", cls.ask_for_prospect)
+		frappe.db.set_single_value(
+			"CRM Settings", "carry_forward_communication_and_comments", cls.carry_forward or 0
+		)
 		frappe.db.commit()
 		super().tearDownClass()
 
@@ -101,6 +108,13 @@ class TestProspectFormInBrowser(FrappeTestCase):
 
 	def shot(self, page, name):
 		page.screenshot(path=os.path.join(self.artifacts, f"{name}.png"), full_page=True)
+
+	def failure_shot(self, page, name):
+		"""A screenshot of the page when a step failed; if even that fails, the step's error is what counts."""
+		try:
+			page.screenshot(path=os.path.join(self.artifacts, f"{name}.png"), full_page=True, timeout=10000)
+		except Exception as e:
+			print(f"no screenshot of the failure ({e.__class__.__name__}: {str(e).splitlines()[0]})")
 
 	def open_tab(self, page, label):
 		page.locator(".form-tabs .nav-link", has_text=label).first.click()
@@ -115,8 +129,8 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		try:
 			page.wait_for_function(condition, timeout=30000)
 		except PlaywrightTimeout:
-			# Frappe's single-process development server can leave a freshly opened desk on its splash
-			# screen when a request of the previous page is still being served: load the page once more.
+			# A desk left on its splash screen (a boot request lost while the previous page unloaded): load
+			# the page once more.
 			page.reload()
 			page.wait_for_function(condition, timeout=30000)
 		page.wait_for_timeout(500)
@@ -173,12 +187,14 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		company_name = f"Browser Corp {frappe.generate_hash(length=5)}"
 		with sync_playwright() as playwright:
 			browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-			page = browser.new_page(viewport={"width": 1400, "height": 1000})
+			page = browser.new_page(
+				viewport={"width": 1400, "height": 1000}, extra_http_headers=self.server.headers
+			)
 			page.set_default_timeout(30000)
 			try:
 				self.run_flow(page, company_name)
 			except Exception:
-				self.shot(page, "failure")
+				self.failure_shot(page, "failure")
 				raise
 			finally:
 				browser.close()
@@ -199,13 +215,15 @@ class TestProspectFormInBrowser(FrappeTestCase):
 
 		with sync_playwright() as playwright:
 			browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-			page = browser.new_page(viewport={"width": 1400, "height": 1000})
+			page = browser.new_page(
+				viewport={"width": 1400, "height": 1000}, extra_http_headers=self.server.headers
+			)
 			page.set_default_timeout(30000)
 			try:
 				self.login(page)
 				flow(page, *args)
 			except Exception:
-				self.shot(page, f"failure-{flow.__name__}")
+				self.failure_shot(page, f"failure-{flow.__name__}")
 				raise
 			finally:
 				browser.close()
@@ -267,6 +285,47 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		column = page.locator(".kanban-column", has_text="Lost").first
 		column.locator(".kanban-card-wrapper", has_text=kept).first.wait_for()
 		self.shot(page, "9d-kanban")
+
+	def test_history_and_follow_up(self):
+		"""An email its lead received before joining shows on the prospect's Activities tab; the list's
+		"Needs follow-up" view shows the prospect with its follow-up pill."""
+		self.in_browser(self.history_flow, frappe.generate_hash(length=5))
+
+	def history_flow(self, page, suffix):
+		subject = f"Appel d'offres {suffix}"
+		company_name = f"Historique {suffix}"
+		lead, prospect = page.evaluate(
+			"""async ([suffix, subject, company_name]) => {
+				const company = frappe.defaults.get_default('company');
+				const lead = await frappe.db.insert({doctype: 'Lead', first_name: 'Hist ' + suffix, company,
+					email_id: 'hist.' + suffix + '@lead-mail.test'});
+				await frappe.db.insert({doctype: 'Communication', communication_type: 'Communication',
+					communication_medium: 'Email', sent_or_received: 'Received', subject, content: subject,
+					sender: lead.email_id, recipients: 'sales@example.com', reference_doctype: 'Lead',
+					reference_name: lead.name});
+				const prospect = await frappe.db.insert({doctype: 'Prospect', company_name, company,
+					prospect_owner: frappe.session.user});
+				await frappe.db.set_value('Lead', lead.name, 'prospect', prospect.name);
+				return [lead.name, prospect.name];
+			}""",
+			[suffix, subject, company_name],
+		)
+		page.goto(f"{self.desk}/prospect/{quote(prospect)}")
+		self.wait_for_form(page, "Prospect", prospect)
+		self.open_tab(page, "Activities")
+		page.locator(".timeline-item", has_text=subject).first.wait_for()
+		self.shot(page, "10-history-carried-over")
+
+		page.goto(f"{self.desk}/prospect")
+		page.wait_for_function("() => window.cur_list && cur_list.doctype === 'Prospect'")
+		self.settle(page)
+		page.locator(".page-actions button, .page-head button", has_text="Needs follow-up").first.click()
+		page.wait_for_function("() => cur_list.filter_area.get().some(f => f[1] === 'follow_up')")
+		row = page.locator(".list-row-container", has_text=company_name).first
+		row.wait_for()
+		self.assertIn("None planned", row.inner_text())
+		self.shot(page, "10b-needs-follow-up")
+		self.assertTrue(lead)
 
 	def run_flow(self, page, company_name):
 		self.login(page)

@@ -39,7 +39,10 @@ prospect_crm.render_notes = function (frm, wrapper) {
 	const note_dialog = (title, value, action) => {
 		const dialog = new frappe.ui.Dialog({
 			title,
-			fields: [{ label: __("Note"), fieldname: "note", fieldtype: "Text Editor", reqd: 1 }],
+			// @mentions notify the users who may read the prospect (prospect_crm.mentions)
+			fields: [
+				{ label: __("Note"), fieldname: "note", fieldtype: "Text Editor", reqd: 1, enable_mentions: true },
+			],
 			primary_action_label: __("Save"),
 			primary_action: ({ note }) => {
 				dialog.hide();

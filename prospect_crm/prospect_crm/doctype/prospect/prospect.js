@@ -57,6 +57,9 @@ frappe.ui.form.on("Prospect", {
 				frm.add_custom_button(__("Merge into..."), () => prospect_crm.merge_into(frm), __("Actions"));
 			}
 			frappe.contacts.render_address_and_contact(frm);
+			// "New Email" proposes the prospect's contacts and leads as recipients (Prospect.onload).
+			frm.email_field = "__email_recipients";
+			frm.doc.__email_recipients = ((frm.doc.__onload || {}).email_recipients || []).join(", ");
 		} else {
 			frappe.contacts.clear_address_and_contact(frm);
 		}

@@ -13,9 +13,10 @@ from erpnext.crm.utils import CRMNote
 from frappe import _
 from frappe.contacts.address_and_contact import delete_contact_and_address, load_address_and_contact
 from frappe.model.base_document import BaseDocument
-from frappe.utils import cstr, flt
+from frappe.utils import cstr, flt, now
 
-from prospect_crm import backfill, status
+from prospect_crm import backfill, follow_up, mentions, owners, status
+from prospect_crm.duplicates import website_domain
 
 
 class Prospect(CRMNote):
@@ -42,13 +43,16 @@ class Prospect(CRMNote):
 		currency: DF.Link | None
 		customer_group: DF.Link | None
 		fax: DF.Data | None
+		follow_up: DF.Literal["Planned", "Overdue", "None planned"]
 		group_pipeline_amount: DF.Currency
 		industry: DF.Link | None
+		last_activity_on: DF.Datetime | None
 		leads: DF.Table[ProspectLead]
 		lost_detail: DF.SmallText | None
 		lost_reasons: DF.TableMultiSelect[OpportunityLostReasonDetail]
 		market_segment: DF.Link | None
 		market_share: DF.Percent
+		next_activity_on: DF.Date | None
 		no_of_employees: DF.Literal["", "1-10", "11-50", "51-200", "201-500", "501-1000", "1000+"]
 		notes: DF.Table[CRMNote]
 		open_pipeline_amount: DF.Currency
@@ -58,10 +62,12 @@ class Prospect(CRMNote):
 		status: DF.Literal["Open", "Engaged", "Converted", "Lost", "Dormant"]
 		territory: DF.Link | None
 		website: DF.Data | None
+		website_domain: DF.Data | None
 	# end: auto-generated types
 
 	def onload(self):
 		load_address_and_contact(self)
+		self.set_onload("email_recipients", email_recipients(self))
 
 	# REST clients may send anything: a wrong type is a clear validation error, never a server error.
 	def extend(self, key, value):
@@ -82,6 +88,8 @@ class Prospect(CRMNote):
 			self.website = self.website.strip()
 			if "://" not in self.website:
 				self.website = f"https://{self.website}"
+		# Indexed: emails at this domain reach the prospect's timeline (history.py).
+		self.website_domain = website_domain(self.website) or None
 
 	def validate(self):
 		self.validate_company_name()
@@ -92,9 +100,13 @@ class Prospect(CRMNote):
 		self.open_pipeline_amount = backfill.open_pipeline_amount(self.opportunities)
 		status.validate(self)
 
+	def before_insert(self):
+		owners.set_owner(self)
+
 	def on_update(self):
 		backfill.follow_leads_table(self)
 		status.after_prospect_save(self)
+		owners.follow_owner(self)
 
 	@frappe.whitelist()
 	def mark_as_lost(self, lost_reasons, lost_detail: str | None = None):
@@ -133,19 +145,25 @@ class Prospect(CRMNote):
 		backfill.release_leads(self.name)
 		delete_contact_and_address(self.doctype, self.name)
 
-	# Notes: ERPNext's CRMNote methods only need read access and edit without saving (so without
-	# sanitizing); these require write access and always save.
+	# Notes: ERPNext's CRMNote methods only need read access, edit without saving (so without sanitizing)
+	# and notify every mentioned user; these require write access, always save, and notify only the
+	# mentioned users who may read the prospect (mentions.py).
 	@frappe.whitelist()
 	def add_note(self, note: str):
 		self.check_permission("write")
-		super().add_note(note)
+		self.append("notes", {"note": note, "added_by": frappe.session.user, "added_on": now()})
+		self.save()
+		follow_up.touch({self.name})
+		mentions.notify(self, self.notes[-1].note)
 
 	@frappe.whitelist()
 	def edit_note(self, note: str, row_id: str):
 		self.check_permission("write")
 		row = self.get_note(row_id)
+		previous = row.note
 		row.note = note
 		self.save()
+		mentions.notify(self, row.note, previous)
 
 	@frappe.whitelist()
 	def delete_note(self, row_id: str):
@@ -253,6 +271,22 @@ class Prospect(CRMNote):
 						row.idx, frappe.bold(row.opportunity)
 					)
 				)
+
+
+def email_recipients(prospect) -> list[str]:
+	"""The addresses "New Email" proposes: the prospect's contacts' (from the onload just loaded) and its
+	leads', once each."""
+	addresses = []
+	for contact in prospect.get_onload().get("contact_list") or []:
+		addresses.append(contact.get("email_id"))
+	addresses += [row.email for row in prospect.leads]
+	seen, result = set(), []
+	for address in addresses:
+		key = (address or "").strip().lower()
+		if key and key not in seen:
+			seen.add(key)
+			result.append(address.strip())
+	return result
 
 
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$")

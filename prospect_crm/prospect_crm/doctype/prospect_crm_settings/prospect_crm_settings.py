@@ -22,10 +22,16 @@ class ProspectCRMSettings(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		from prospect_crm.prospect_crm.doctype.prospect_owner_rule.prospect_owner_rule import (
+			ProspectOwnerRule,
+		)
+
 		ask_for_prospect: DF.Literal["Always", "Only when the lead has a company name", "Never"]
 		dormant_after_days: DF.Int
 		engaged_within_days: DF.Int
 		free_mail_domains: DF.SmallText | None
+		owner_rules: DF.Table[ProspectOwnerRule]
+		send_follow_up_digest: DF.Check
 	# end: auto-generated types
 
 	def onload(self):

@@ -1,0 +1,493 @@
+"""A prospect's history: what its leads and opportunities lived through before they joined it, and the
+emails of the people and the domain it stands for.
+
+- `joined` / `left` (called by backfill.place_row and backfill.follow_leads_table, the writers of a
+  prospect's rows): the Communications of a lead or opportunity get a timeline link to the prospect and its
+  Comments are copied, as ERPNext's Prospect did (CRM Settings "Carry forward communication and comments");
+  its open Events get the prospect as participant. Links, never copies of emails; never twice. A document
+  that moves to another prospect takes its links and copies along.
+- `link_matching_prospects` (Communication.after_insert): an email from or to a contact of a prospect, a
+  lead of a prospect or an address at a prospect's website domain (never a free-mail domain) is linked to
+  that prospect, with indexed lookups whatever the number of prospects.
+- `relink_all` (the repair command and a patch): the same for what existed before.
+"""
+
+from collections.abc import Iterable
+
+import frappe
+from frappe.query_builder import DocType
+from frappe.utils import parse_addr, split_emails
+
+from prospect_crm.duplicates import FreeMail, company_domain, website_domain
+
+# Event statuses ERPNext's own carry-over counts as open.
+OPEN_EVENT_STATUS = "Open"
+
+
+def carry_forward() -> bool:
+	"""ERPNext's CRM Settings switch: on, the past emails and comments of a joining document are brought."""
+	return bool(
+		frappe.db.get_single_value("CRM Settings", "carry_forward_communication_and_comments", cache=False)
+	)
+
+
+# ---- a lead or opportunity joins or leaves a prospect ----
+
+
+def joined(doctype: str, name: str, prospect: str, left: Iterable[str] = ()) -> None:
+	"""`doctype` `name` is now part of `prospect` (it was part of the prospects in `left`)."""
+	left = sorted(set(left) - {prospect})
+	communications = communications_of(doctype, name)
+	if carry_forward():
+		link_communications(communications, prospect)
+		carry_comments(doctype, name, prospect, left)
+	elif left:
+		# Switched off, only what reached the prospects it left (its later emails, copies) moves with it.
+		link_communications(linked_to(communications, left), prospect)
+		move_comment_copies(comments_of(doctype, name), left, prospect)
+	unlink_communications(communications, left, leaving=(doctype, name))
+	events = open_events_of(doctype, name)
+	add_participant(events, prospect)
+	remove_participant(events, left)
+
+
+def left(doctype: str, name: str, prospects: Iterable[str]) -> None:
+	"""`doctype` `name` left these prospects without joining another: their links to its history go (the
+	emails and events stay on the lead or opportunity); comment copies stay, as comments written there."""
+	prospects = sorted(set(prospects))
+	if not prospects:
+		return
+	unlink_communications(communications_of(doctype, name), prospects, leaving=(doctype, name))
+	remove_participant(open_events_of(doctype, name), prospects)
+
+
+def linked_to(communications: list[str], prospects: list[str]) -> list[str]:
+	"""Those of these communications on the timeline of one of these prospects."""
+	if not communications or not prospects:
+		return []
+	link = DocType("Communication Link")
+	return (
+		frappe.qb.from_(link)
+		.select(link.parent)
+		.distinct()
+		.where(
+			link.parent.isin(communications)
+			& (link.link_doctype == "Prospect")
+			& link.link_name.isin(prospects)
+		)
+		.run(pluck=True)
+	)
+
+
+def communications_of(doctype: str, name: str) -> list[str]:
+	"""Communications about `doctype` `name`: referencing it, or linked to its timeline (one statement)."""
+	return sorted(
+		set(
+			frappe.db.sql(
+				"""select name from `tabCommunication`
+				where reference_doctype = %(doctype)s and reference_name = %(name)s
+				union
+				select parent from `tabCommunication Link`
+				where link_doctype = %(doctype)s and link_name = %(name)s and parenttype = 'Communication'""",
+				{"doctype": doctype, "name": name},
+				pluck=True,
+			)
+		)
+	)
+
+
+def link_communications(communications: list[str], prospect: str) -> int:
+	"""Timeline links from these communications to the prospect, where there is none yet."""
+	if not communications:
+		return 0
+	communication, link = DocType("Communication"), DocType("Communication Link")
+	already = set(
+		frappe.qb.from_(link)
+		.select(link.parent)
+		.where(
+			(link.parent.isin(communications))
+			& (link.link_doctype == "Prospect")
+			& (link.link_name == prospect)
+		)
+		.run(pluck=True)
+	)
+	missing = [name for name in communications if name not in already]
+	if not missing:
+		return 0
+	# Those referencing the prospect itself are on its timeline already.
+	rows = (
+		frappe.qb.from_(communication)
+		.select(communication.name, communication.communication_date)
+		.where(communication.name.isin(missing))
+		.where(
+			(communication.reference_doctype != "Prospect")
+			| communication.reference_doctype.isnull()
+			| (communication.reference_name != prospect)
+		)
+		.run()
+	)
+	for name, communication_date in rows:
+		insert_link(name, prospect, communication_date)
+	return len(rows)
+
+
+def insert_link(communication: str, prospect: str, communication_date) -> None:
+	idx = frappe.db.sql(
+		"select coalesce(max(idx), 0) + 1 from `tabCommunication Link` where parent = %s", communication
+	)[0][0]
+	frappe.get_doc(
+		{
+			"doctype": "Communication Link",
+			"parent": communication,
+			"parenttype": "Communication",
+			"parentfield": "timeline_links",
+			"idx": idx,
+			"link_doctype": "Prospect",
+			"link_name": prospect,
+			"communication_date": communication_date,
+		}
+	).db_insert()
+
+
+def unlink_communications(
+	communications: list[str], prospects: list[str], leaving: tuple[str, str] | None = None
+) -> None:
+	"""Remove the timeline links from these communications to these prospects, except those the prospect
+	keeps for their addresses: another of its contacts or leads, or its domain, is on the email (the contacts
+	of the `leaving` document go with it)."""
+	if not communications or not prospects:
+		return
+	link = DocType("Communication Link")
+	matching = prospects_matching_communications(communications, leaving)
+	for prospect in prospects:
+		gone = [name for name in communications if name not in matching.get(prospect, ())]
+		if gone:
+			frappe.qb.from_(link).delete().where(
+				link.parent.isin(gone)
+				& (link.parenttype == "Communication")
+				& (link.link_doctype == "Prospect")
+				& (link.link_name == prospect)
+			).run()
+
+
+def prospects_matching_communications(
+	communications: list[str], leaving: tuple[str, str] | None = None
+) -> dict[str, set[str]]:
+	"""prospect -> the communications among these that it links by their addresses, not counting the
+	contacts of the `leaving` document."""
+	result: dict[str, set[str]] = {}
+	communication = DocType("Communication")
+	rows = (
+		frappe.qb.from_(communication)
+		.select(
+			communication.name,
+			communication.sender,
+			communication.recipients,
+			communication.cc,
+			communication.bcc,
+		)
+		.where(communication.name.isin(communications))
+		.run(as_dict=True)
+	)
+	free_mail = FreeMail()
+	for row in rows:
+		for prospect in prospects_for_addresses(addresses_of(row), free_mail, leaving):
+			result.setdefault(prospect, set()).add(row.name)
+	return result
+
+
+def comments_of(doctype: str, name: str) -> list[dict]:
+	comment = DocType("Comment")
+	fields = ["content", "comment_email", "comment_by", "creation", "owner", "modified_by", "modified"]
+	return (
+		frappe.qb.from_(comment)
+		.select(*(comment[field] for field in fields))
+		.where(
+			(comment.reference_doctype == doctype)
+			& (comment.reference_name == name)
+			& (comment.comment_type == "Comment")
+		)
+		.run(as_dict=True)
+	)
+
+
+def carry_comments(doctype: str, name: str, prospect: str, left: list[str]) -> None:
+	"""Copies of the comments written on `doctype` `name`, on the prospect (as ERPNext's copy_comments), once;
+	copies made for a prospect it left are moved rather than copied again."""
+	originals = comments_of(doctype, name)
+	if not originals:
+		return
+	move_comment_copies(originals, left, prospect)
+	comment = DocType("Comment")
+	existing = {
+		(row.content, row.comment_email, str(row.creation))
+		for row in (
+			frappe.qb.from_(comment)
+			.select(comment.content, comment.comment_email, comment.creation)
+			.where(
+				(comment.reference_doctype == "Prospect")
+				& (comment.reference_name == prospect)
+				& (comment.comment_type == "Comment")
+			)
+			.run(as_dict=True)
+		)
+	}
+	for original in originals:
+		if (original.content, original.comment_email, str(original.creation)) in existing:
+			continue
+		# As written on the lead or opportunity: same author and time, no new notification.
+		frappe.get_doc(
+			{
+				"doctype": "Comment",
+				"comment_type": "Comment",
+				"reference_doctype": "Prospect",
+				"reference_name": prospect,
+				**original,
+			}
+		).db_insert()
+
+
+def move_comment_copies(originals: list[dict], from_prospects: list[str], to_prospect: str) -> None:
+	"""Copies of these comments on prospects the document left go to the prospect it joined."""
+	if not from_prospects:
+		return
+	comment = DocType("Comment")
+	for original in originals:
+		frappe.qb.update(comment).set(comment.reference_name, to_prospect).where(
+			(comment.reference_doctype == "Prospect")
+			& comment.reference_name.isin(from_prospects)
+			& (comment.comment_type == "Comment")
+			& (comment.content == original.content)
+			& (comment.comment_email == original.comment_email)
+			& (comment.creation == original.creation)
+		).run()
+
+
+def open_events_of(doctype: str, name: str) -> list[str]:
+	event, participant = DocType("Event"), DocType("Event Participants")
+	return (
+		frappe.qb.from_(participant)
+		.join(event)
+		.on(event.name == participant.parent)
+		.select(event.name)
+		.distinct()
+		.where(
+			(participant.reference_doctype == doctype)
+			& (participant.reference_docname == name)
+			& (event.status == OPEN_EVENT_STATUS)
+		)
+		.run(pluck=True)
+	)
+
+
+def add_participant(events: list[str], prospect: str) -> None:
+	if not events:
+		return
+	participant = DocType("Event Participants")
+	already = set(
+		frappe.qb.from_(participant)
+		.select(participant.parent)
+		.where(
+			participant.parent.isin(events)
+			& (participant.reference_doctype == "Prospect")
+			& (participant.reference_docname == prospect)
+		)
+		.run(pluck=True)
+	)
+	for event in events:
+		if event in already:
+			continue
+		idx = frappe.db.sql(
+			"select coalesce(max(idx), 0) + 1 from `tabEvent Participants` where parent = %s", event
+		)[0][0]
+		frappe.get_doc(
+			{
+				"doctype": "Event Participants",
+				"parent": event,
+				"parenttype": "Event",
+				"parentfield": "event_participants",
+				"idx": idx,
+				"reference_doctype": "Prospect",
+				"reference_docname": prospect,
+			}
+		).db_insert()
+
+
+def remove_participant(events: list[str], prospects: list[str]) -> None:
+	if not events or not prospects:
+		return
+	participant = DocType("Event Participants")
+	frappe.qb.from_(participant).delete().where(
+		participant.parent.isin(events)
+		& (participant.reference_doctype == "Prospect")
+		& participant.reference_docname.isin(prospects)
+	).run()
+
+
+# ---- emails matched by address ----
+
+
+def addresses_of(communication) -> set[str]:
+	"""The email addresses a communication is from and to, lowercase."""
+	addresses = set()
+	for field in ("sender", "recipients", "cc", "bcc"):
+		for entry in split_emails(communication.get(field) or ""):
+			address = (parse_addr(entry)[1] or "").strip().lower()
+			if "@" in address:
+				addresses.add(address)
+	return addresses
+
+
+def domains_of(addresses: Iterable[str], free_mail: FreeMail) -> set[str]:
+	"""The company domains of these addresses and of their parent domains (mail.acme.fr -> acme.fr)."""
+	domains = set()
+	for address in addresses:
+		domain = website_domain(address.rsplit("@", 1)[1])
+		while domain.count(".") >= 1:
+			if company_domain(domain, free_mail):
+				domains.add(domain)
+			domain = domain.split(".", 1)[1]
+	return domains
+
+
+def prospects_for_addresses(
+	addresses: set[str], free_mail: FreeMail | None = None, leaving: tuple[str, str] | None = None
+) -> set[str]:
+	"""Prospects these addresses belong to: through a contact linked to the prospect, a lead of the prospect,
+	or the prospect's website domain (the contacts of a `leaving` (doctype, name) not counted). Indexed lookups: Contact Email.email_id, Contact.email_id,
+	Lead.email_id, Prospect.website_domain."""
+	if not addresses:
+		return set()
+	free_mail = free_mail or FreeMail()
+	addresses = sorted(addresses)
+	prospects = set()
+	contact_email, contact, dynamic_link = (
+		DocType("Contact Email"),
+		DocType("Contact"),
+		DocType("Dynamic Link"),
+	)
+	contacts = set(
+		frappe.qb.from_(contact_email)
+		.select(contact_email.parent)
+		.where(contact_email.email_id.isin(addresses) & (contact_email.parenttype == "Contact"))
+		.run(pluck=True)
+	) | set(
+		frappe.qb.from_(contact).select(contact.name).where(contact.email_id.isin(addresses)).run(pluck=True)
+	)
+	if contacts and leaving:
+		contacts -= set(
+			frappe.qb.from_(dynamic_link)
+			.select(dynamic_link.parent)
+			.where(
+				dynamic_link.parent.isin(sorted(contacts))
+				& (dynamic_link.parenttype == "Contact")
+				& (dynamic_link.link_doctype == leaving[0])
+				& (dynamic_link.link_name == leaving[1])
+			)
+			.run(pluck=True)
+		)
+	if contacts:
+		prospects |= set(
+			frappe.qb.from_(dynamic_link)
+			.select(dynamic_link.link_name)
+			.where(
+				dynamic_link.parent.isin(sorted(contacts))
+				& (dynamic_link.parenttype == "Contact")
+				& (dynamic_link.link_doctype == "Prospect")
+			)
+			.run(pluck=True)
+		)
+	lead = DocType("Lead")
+	prospects |= set(
+		frappe.qb.from_(lead)
+		.select(lead.prospect)
+		.where(lead.email_id.isin(addresses) & lead.prospect.isnotnull() & (lead.prospect != ""))
+		.run(pluck=True)
+	)
+	domains = domains_of(addresses, free_mail)
+	if domains:
+		prospect = DocType("Prospect")
+		prospects |= set(
+			frappe.qb.from_(prospect)
+			.select(prospect.name)
+			.where(prospect.website_domain.isin(sorted(domains)))
+			.run(pluck=True)
+		)
+	return {name for name in prospects if name}
+
+
+def link_matching_prospects(communication, method=None) -> None:
+	"""Communication.after_insert: an email about a prospect's people or domain goes on its timeline."""
+	if communication.communication_type not in ("Communication", "Automated Message"):
+		return
+	prospects = prospects_for_addresses(addresses_of(communication))
+	if not prospects:
+		return
+	linked = {
+		row.link_name for row in communication.get("timeline_links") or [] if row.link_doctype == "Prospect"
+	}
+	if communication.reference_doctype == "Prospect":
+		linked.add(communication.reference_name)
+	for prospect in sorted(prospects - linked):
+		row = communication.append(
+			"timeline_links",
+			{
+				"link_doctype": "Prospect",
+				"link_name": prospect,
+				"communication_date": communication.communication_date,
+			},
+		)
+		row.db_insert()
+
+
+# ---- existing data ----
+
+
+def relink_all() -> dict:
+	"""The links above for what existed before (patch, repair): every member's history on its prospect, and
+	every email matched by address. Idempotent; returns how many links and participants were added."""
+	before = {
+		"links": frappe.db.count("Communication Link", {"link_doctype": "Prospect"}),
+		"participants": frappe.db.count("Event Participants", {"reference_doctype": "Prospect"}),
+		"comments": frappe.db.count("Comment", {"reference_doctype": "Prospect", "comment_type": "Comment"}),
+	}
+	for row in frappe.get_all(
+		"Prospect Lead", filters={"parenttype": "Prospect"}, fields=["lead as name", "parent"]
+	):
+		joined("Lead", row.name, row.parent)
+	for row in frappe.get_all(
+		"Prospect Opportunity", filters={"parenttype": "Prospect"}, fields=["opportunity as name", "parent"]
+	):
+		joined("Opportunity", row.name, row.parent)
+	communication = DocType("Communication")
+	free_mail = FreeMail()
+	for row in (
+		frappe.qb.from_(communication)
+		.select(
+			communication.name,
+			communication.sender,
+			communication.recipients,
+			communication.cc,
+			communication.bcc,
+			communication.communication_date,
+			communication.reference_doctype,
+			communication.reference_name,
+		)
+		.where(communication.communication_type.isin(["Communication", "Automated Message"]))
+		.run(as_dict=True)
+	):
+		prospects = prospects_for_addresses(addresses_of(row), free_mail)
+		if row.reference_doctype == "Prospect":
+			prospects.discard(row.reference_name)
+		for prospect in sorted(prospects):
+			if not frappe.db.exists(
+				"Communication Link", {"parent": row.name, "link_doctype": "Prospect", "link_name": prospect}
+			):
+				insert_link(row.name, prospect, row.communication_date)
+	return {
+		"links": frappe.db.count("Communication Link", {"link_doctype": "Prospect"}) - before["links"],
+		"participants": frappe.db.count("Event Participants", {"reference_doctype": "Prospect"})
+		- before["participants"],
+		"comments": frappe.db.count("Comment", {"reference_doctype": "Prospect", "comment_type": "Comment"})
+		- before["comments"],
+	}
