@@ -467,10 +467,10 @@ class TestProspectFormInBrowser(FrappeTestCase):
 
 		# 6. Activities: open tasks and events, New Task, the timeline with New Email
 		self.open_tab(page, "Activities")
-		page.wait_for_selector("text=New Task")
-		page.wait_for_selector("text=New Event")
-		page.wait_for_selector("text=New Email")
-		page.locator("button:has-text('New Email')").first.click()
+		# The forms opened before (a lead's) stay in the page, hidden: only what is visible counts.
+		for label in ("New Task", "New Event", "New Email"):
+			page.locator(f"text={label} >> visible=true").first.wait_for()
+		page.locator("button:has-text('New Email') >> visible=true").first.click()
 		page.wait_for_selector(".modal.show [data-fieldname='recipients']")
 		page.locator(".modal.show [data-fieldname='recipients'] input").first.fill("buyer@example.com")
 		page.locator(".modal.show input[data-fieldname='subject']").first.fill("Proposition commerciale")
