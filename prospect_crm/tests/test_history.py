@@ -223,6 +223,38 @@ class TestCarriedOverHistory(HistoryCase):
 		self.assertEqual(names(docinfo(prospect.name).communications).count(later.name), 1)
 
 
+class TestRepairLinksExistingHistory(HistoryCase):
+	def test_relink_all_brings_what_existed_before(self):
+		"""Data from before this version: a lead already in a prospect, an email already received."""
+		from prospect_crm import backfill
+
+		lead, email, comment, event = self.lead_with_history("Before")
+		prospect = make_prospect(unique("History Before"))
+		frappe.db.set_value("Lead", lead.name, "prospect", prospect.name)
+		backfill.place_row(backfill.LEAD_ROW, lead.name, prospect.name, {}, carry=False)
+		contact_address = f"{frappe.generate_hash(length=8)}@contact-mail.test"
+		make_contact(unique("Old"), [("Prospect", prospect.name)], email=contact_address)
+		old_email = frappe.get_doc(
+			{
+				"doctype": "Communication",
+				"communication_type": "Communication",
+				"communication_medium": "Email",
+				"sent_or_received": "Received",
+				"sender": contact_address,
+				"subject": "Received last year",
+			}
+		)
+		old_email.db_insert()  # as stored before the app linked emails by address
+		self.assert_history_not_on(prospect.name, email, comment, event)
+
+		added = history.relink_all()
+		self.assertGreaterEqual(added["links"], 2)
+		self.assert_history_on(prospect.name, email, comment, event)
+		self.assertIn(old_email.name, names(docinfo(prospect.name).communications))
+		# Run again: nothing more.
+		self.assertEqual(history.relink_all(), {"links": 0, "participants": 0, "comments": 0})
+
+
 class TestEmailsMatchedByAddress(HistoryCase):
 	def test_contact_domain_and_free_mail(self):
 		domain = f"{frappe.generate_hash(length=8)}.example.org"
