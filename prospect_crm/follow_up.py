@@ -218,7 +218,8 @@ def last_activity_with_members(prospects: list[str]) -> dict[str, object]:
 		):
 			note((doctype, name), at)
 		for name, at in frappe.db.sql(
-			"""select l.link_name, max(l.communication_date) from `tabCommunication Link` l
+			"""select l.link_name, max(c.communication_date) from `tabCommunication Link` l
+			join `tabCommunication` c on c.name = l.parent
 			where l.link_doctype = %(doctype)s and l.link_name in %(names)s group by l.link_name""",
 			{"doctype": doctype, "names": names},
 		):
