@@ -210,13 +210,38 @@ FIELDS = {
 			"lists a prospect's emails (prospect_crm.activities, dashboard, the Prospect Pipeline report)",
 		),
 	],
-	"Communication Link": [("link_doctype link_name", "finds emails linked to a prospect")],
+	"Communication Link": [
+		(
+			"link_doctype link_name",
+			"finds emails linked to a prospect, links history and matched emails (history)",
+		)
+	],
 	"Comment": [
 		(
 			"comment_type content comment_email reference_doctype reference_name",
 			"lists a prospect's comments (prospect_crm.activities.comments)",
 		),
+		("comment_by", "copies a joining lead's comments as ERPNext did (prospect_crm.history)"),
 	],
+	"CRM Settings": [
+		(
+			"carry_forward_communication_and_comments",
+			"decides whether a joining lead's past emails and comments are brought (prospect_crm.history)",
+		),
+	],
+	"Contact Email": [
+		("email_id", "matches an email's addresses to a prospect's contacts (prospect_crm.history)")
+	],
+	"Notification Log": [
+		(
+			"for_user type subject email_content document_type document_name from_user",
+			"notifies mentions and the follow-up digest (prospect_crm.mentions, prospect_crm.follow_up)",
+		),
+	],
+	"Notification Settings": [
+		("enable_email_notifications", "per-user notification email switch (prospect_crm.mentions tests)"),
+	],
+	"Territory": [("parent_territory lft rgt", "finds the owner rule of a territory (prospect_crm.owners)")],
 	"Dynamic Link": [
 		(
 			"link_doctype link_name",
@@ -226,6 +251,7 @@ FIELDS = {
 	"Address": [("links", "links addresses to prospects and hides those of unreadable prospects")],
 	"Contact": [
 		("links", "links contacts to prospects and hides those of unreadable prospects"),
+		("email_id", "matches an email's addresses to a prospect's contacts (prospect_crm.history)"),
 		("first_name last_name email_ids", "sets them on demo contacts (prospect_crm.demo)"),
 	],
 	"Company": [("default_currency country", "reads them for demo data (prospect_crm.demo)")],
