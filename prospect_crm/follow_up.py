@@ -50,12 +50,13 @@ def members(prospects: list[str]) -> dict[tuple[str, str], set[str]]:
 		("Prospect Lead", "lead", "Lead"),
 		("Prospect Opportunity", "opportunity", "Opportunity"),
 	):
-		for row in frappe.get_all(
+		for member, parent in frappe.get_all(
 			child,
 			filters={"parent": ("in", prospects), "parenttype": "Prospect"},
-			fields=[f"{field} as name", "parent"],
+			fields=[field, "parent"],
+			as_list=True,
 		):
-			owner.setdefault((doctype, row.name), set()).add(row.parent)
+			owner.setdefault((doctype, member), set()).add(parent)
 	return owner
 
 

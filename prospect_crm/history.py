@@ -451,14 +451,14 @@ def relink_all() -> dict:
 		"participants": frappe.db.count("Event Participants", {"reference_doctype": "Prospect"}),
 		"comments": frappe.db.count("Comment", {"reference_doctype": "Prospect", "comment_type": "Comment"}),
 	}
-	for row in frappe.get_all(
-		"Prospect Lead", filters={"parenttype": "Prospect"}, fields=["lead as name", "parent"]
+	for child, field, doctype in (
+		("Prospect Lead", "lead", "Lead"),
+		("Prospect Opportunity", "opportunity", "Opportunity"),
 	):
-		joined("Lead", row.name, row.parent)
-	for row in frappe.get_all(
-		"Prospect Opportunity", filters={"parenttype": "Prospect"}, fields=["opportunity as name", "parent"]
-	):
-		joined("Opportunity", row.name, row.parent)
+		for member, prospect in frappe.get_all(
+			child, filters={"parenttype": "Prospect"}, fields=[field, "parent"], as_list=True
+		):
+			joined(doctype, member, prospect)
 	communication = DocType("Communication")
 	free_mail = FreeMail()
 	for row in (
