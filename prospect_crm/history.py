@@ -3,8 +3,8 @@ emails of the people and the domain it stands for.
 
 - `joined` / `left` (called by backfill.place_row and backfill.follow_leads_table, the writers of a
   prospect's rows): the Communications of a lead or opportunity get a timeline link to the prospect and its
-  Comments are copied, as ERPNext's Prospect did (CRM Settings "Carry forward communication and comments");
-  its open Events get the prospect as participant. Links, never copies of emails; never twice. A document
+  open Events get the prospect as participant; its Comments are copied as ERPNext's Prospect did when CRM
+  Settings "Carry forward communication and comments" is on. Links, never copies of emails; never twice. A document
   that moves to another prospect takes its links and copies along.
 - `link_matching_prospects` (Communication.after_insert): an email from or to a contact of a prospect, a
   lead of a prospect or an address at a prospect's website domain (never a free-mail domain) is linked to
@@ -25,7 +25,7 @@ OPEN_EVENT_STATUS = "Open"
 
 
 def carry_forward() -> bool:
-	"""ERPNext's CRM Settings switch: on, the past emails and comments of a joining document are brought."""
+	"""ERPNext's CRM Settings switch: on, the past comments of a joining document are copied."""
 	return bool(
 		frappe.db.get_single_value("CRM Settings", "carry_forward_communication_and_comments", cache=False)
 	)
@@ -35,17 +35,17 @@ def carry_forward() -> bool:
 
 
 def joined(doctype: str, name: str, prospect: str, left: Iterable[str] = ()) -> None:
-	"""`doctype` `name` is now part of `prospect` (it was part of the prospects in `left`)."""
+	"""`doctype` `name` is now part of `prospect` (it was part of the prospects in `left`): its emails and open
+	events always, its comments when CRM Settings carry them forward."""
 	left = sorted(set(left) - {prospect})
 	communications = communications_of(doctype, name)
+	link_communications(communications, prospect)
+	unlink_communications(communications, left, leaving=(doctype, name))
 	if carry_forward():
-		link_communications(communications, prospect)
 		carry_comments(doctype, name, prospect, left)
 	elif left:
-		# Switched off, only what reached the prospects it left (its later emails, copies) moves with it.
-		link_communications(linked_to(communications, left), prospect)
+		# Switched off, no new copies; those made for the prospects it left move with it.
 		move_comment_copies(comments_of(doctype, name), left, prospect)
-	unlink_communications(communications, left, leaving=(doctype, name))
 	events = open_events_of(doctype, name)
 	add_participant(events, prospect)
 	remove_participant(events, left)
@@ -59,24 +59,6 @@ def left(doctype: str, name: str, prospects: Iterable[str]) -> None:
 		return
 	unlink_communications(communications_of(doctype, name), prospects, leaving=(doctype, name))
 	remove_participant(open_events_of(doctype, name), prospects)
-
-
-def linked_to(communications: list[str], prospects: list[str]) -> list[str]:
-	"""Those of these communications on the timeline of one of these prospects."""
-	if not communications or not prospects:
-		return []
-	link = DocType("Communication Link")
-	return (
-		frappe.qb.from_(link)
-		.select(link.parent)
-		.distinct()
-		.where(
-			link.parent.isin(communications)
-			& (link.link_doctype == "Prospect")
-			& link.link_name.isin(prospects)
-		)
-		.run(pluck=True)
-	)
 
 
 def communications_of(doctype: str, name: str) -> list[str]:

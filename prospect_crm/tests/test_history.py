@@ -102,6 +102,9 @@ class HistoryCase(FrappeTestCase):
 		)
 		comment = comment_on("Lead", lead.name, f"Met {label} at the fair")
 		event = open_event("Lead", lead.name, f"Demo {label}")
+		# ERPNext may touch the lead when it receives an email (CRM Settings "Update timestamp on new
+		# communication"): work on the stored version.
+		lead.reload()
 		return lead, email, comment, event
 
 	def assert_history_on(self, prospect: str, email, comment, event):
@@ -208,14 +211,14 @@ class TestCarriedOverHistory(HistoryCase):
 		call_whitelisted("prospect_crm.api.merge_prospects", source=source.name, target=target.name)
 		self.assert_history_on(target.name, email, comment, event)
 
-	def test_switched_off_only_later_emails(self):
+	def test_switched_off_emails_and_events_but_no_comment_copies(self):
 		frappe.db.set_single_value("CRM Settings", "carry_forward_communication_and_comments", 0)
 		lead, email, comment, event = self.lead_with_history("Off")
 		prospect = make_prospect(unique("History Off"))
 		lead.prospect = prospect.name
 		lead.save()
 		info = docinfo(prospect.name)
-		self.assertNotIn(email.name, names(info.communications))
+		self.assertEqual(names(info.communications).count(email.name), 1)
 		self.assertNotIn(text(comment.content), [text(row.get("content")) for row in info.comments])
 		later = received_email(
 			lead.email_id, "After joining", reference_doctype="Lead", reference_name=lead.name
