@@ -84,10 +84,6 @@ class TestProspectFormInBrowser(FrappeTestCase):
 			).insert(ignore_permissions=True)
 		frappe.db.set_value("User", "Administrator", "language", "en")
 		cls.ask_for_prospect = frappe.db.get_single_value("Prospect CRM Settings", "ask_for_prospect")
-		cls.carry_forward = frappe.db.get_single_value(
-			"CRM Settings", "carry_forward_communication_and_comments"
-		)
-		frappe.db.set_single_value("CRM Settings", "carry_forward_communication_and_comments", 1)
 		frappe.db.commit()
 
 	@classmethod
@@ -96,9 +92,6 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		frappe.db.set_value("User", "Administrator", "language", "en")
 		if cls.ask_for_prospect:
 			frappe.db.set_single_value("Prospect CRM Settings", "ask_for_prospect", cls.ask_for_prospect)
-		frappe.db.set_single_value(
-			"CRM Settings", "carry_forward_communication_and_comments", cls.carry_forward or 0
-		)
 		frappe.db.commit()
 		super().tearDownClass()
 
