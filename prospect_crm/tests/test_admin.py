@@ -5,8 +5,9 @@ import os
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import add_days, today
+from frappe.utils import add_days, getdate, now, today
 
+from prospect_crm import backfill
 from prospect_crm.prospect_crm.report.prospect_pipeline.prospect_pipeline import execute
 from prospect_crm.tests.server import site_cli
 from prospect_crm.tests.utils import (
@@ -60,6 +61,27 @@ class TestPipelineReport(FrappeTestCase):
 		self.assertEqual(str(row["next_activity"])[:10], add_days(today(), 2))
 		self.assertIn("pipeline_amount", [c["fieldname"] for c in columns])
 		self.assertIn(prospect.name, chart["data"]["labels"])
+
+		# The same numbers as the prospect itself: its next activity, and no row that points to nothing
+		# (a row left by a direct database edit counts nowhere, and repair removes it).
+		self.assertEqual(
+			getdate(row["next_activity"]), frappe.db.get_value("Prospect", prospect.name, "next_activity_on")
+		)
+		backfill.insert_row(
+			backfill.OPPORTUNITY_ROW,
+			"CRM-OPP-GONE",
+			prospect.name,
+			{"amount": 500, "status": "Open"},
+			now(),
+			"Administrator",
+		)
+		_columns, data, *_rest = execute({"company": test_company(), "territory": territory})
+		row = next(r for r in data if r["prospect"] == prospect.name)
+		self.assertEqual((row["open_opportunities"], row["pipeline_amount"]), (2, 4000))
+		self.assertIn(
+			("Prospect Opportunity", prospect.name, "CRM-OPP-GONE"),
+			backfill.rebuild_all(dry_run=True)["removed"],
+		)
 
 		_columns, narrowed, *_ = execute(
 			{"from_date": add_days(today(), 30), "to_date": add_days(today(), 50)}

@@ -6,9 +6,9 @@ count of prospects by status. A fixed number of queries whatever the number of p
 
 import frappe
 from frappe import _
-from frappe.utils import flt, getdate, now_datetime, today
+from frappe.utils import flt, getdate
 
-from prospect_crm import activities, status
+from prospect_crm import status
 from prospect_crm.backfill import CLOSED_OPPORTUNITY_STATUSES
 
 CLOSED_LEAD_STATUSES = ("Converted", "Do Not Contact", "Lost Quotation")
@@ -86,7 +86,7 @@ def get_columns():
 		{"label": _("Expected Closing From"), "fieldname": "closing_from", "fieldtype": "Date", "width": 120},
 		{"label": _("Expected Closing To"), "fieldname": "closing_to", "fieldtype": "Date", "width": 120},
 		{"label": _("Last Activity"), "fieldname": "last_activity", "fieldtype": "Datetime", "width": 160},
-		{"label": _("Next Activity"), "fieldname": "next_activity", "fieldtype": "Datetime", "width": 160},
+		{"label": _("Next Activity"), "fieldname": "next_activity", "fieldtype": "Date", "width": 120},
 	]
 
 
@@ -99,7 +99,16 @@ def get_data(filters):
 	prospects = frappe.get_list(
 		"Prospect",
 		filters=prospect_filters,
-		fields=["name", "territory", "industry", "prospect_owner", "status", "parent_prospect"],
+		fields=[
+			"name",
+			"territory",
+			"industry",
+			"prospect_owner",
+			"status",
+			"parent_prospect",
+			"last_activity_on",
+			"next_activity_on",
+		],
 		order_by="name asc",
 		limit=0,
 	)
@@ -120,8 +129,9 @@ def get_data(filters):
 			f"""select parent, count(*) as open_opportunities, sum(amount) as pipeline_amount,
 				sum(amount * coalesce(probability, 0) / 100) as weighted_amount,
 				min(expected_closing) as closing_from, max(expected_closing) as closing_to
-			from `tabProspect Opportunity`
+			from `tabProspect Opportunity` row
 			where parenttype = 'Prospect' and parent in %(names)s
+				and exists (select 1 from `tabOpportunity` o where o.name = row.opportunity)
 				and coalesce(status, '') not in %(closed)s {closing_condition}
 			group by parent""",
 			values,
@@ -130,29 +140,13 @@ def get_data(filters):
 	}
 	leads = dict(
 		frappe.db.sql(
-			"""select parent, count(*) from `tabProspect Lead`
+			"""select parent, count(*) from `tabProspect Lead` row
 			where parenttype = 'Prospect' and parent in %(names)s and coalesce(status, '') not in %(closed)s
+				and exists (select 1 from `tabLead` l where l.name = row.lead)
 			group by parent""",
 			{"names": names, "closed": CLOSED_LEAD_STATUSES},
 		)
 	)
-	last_activity = activities.last_activity(names)
-	next_activity = dict(
-		frappe.db.sql(
-			"""select prospect, min(at) from (
-				select reference_name as prospect, cast(date as datetime) as at from `tabToDo`
-					where reference_type = 'Prospect' and reference_name in %(names)s
-					and status = 'Open' and date >= %(today)s
-				union all
-				select p.reference_docname, e.starts_on from `tabEvent Participants` p
-					join `tabEvent` e on e.name = p.parent
-					where p.reference_doctype = 'Prospect' and p.reference_docname in %(names)s
-					and e.status = 'Open' and e.starts_on >= %(now)s
-			) activities group by prospect""",
-			{"names": names, "today": today(), "now": now_datetime()},
-		)
-	)
-
 	data = []
 	for prospect in prospects:
 		opp = opportunities.get(prospect.name) or {}
@@ -173,8 +167,9 @@ def get_data(filters):
 				"weighted_amount": flt(opp.get("weighted_amount")),
 				"closing_from": opp.get("closing_from"),
 				"closing_to": opp.get("closing_to"),
-				"last_activity": last_activity.get(prospect.name),
-				"next_activity": next_activity.get(prospect.name),
+				# The prospect's own fields, as the form and the list show them (prospect_crm.follow_up).
+				"last_activity": prospect.last_activity_on,
+				"next_activity": prospect.next_activity_on,
 			}
 		)
 	return data
