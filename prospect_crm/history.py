@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 import frappe
 from frappe.query_builder import DocType
+from frappe.query_builder.functions import Max
 from frappe.utils import parse_addr, split_emails
 
 from prospect_crm.duplicates import FreeMail, company_domain, website_domain
@@ -49,6 +50,7 @@ def joined(doctype: str, name: str, prospect: str, left: Iterable[str] = ()) -> 
 	events = open_events_of(doctype, name)
 	add_participant(events, prospect)
 	remove_participant(events, left)
+	follow_activities(doctype, name, communications, events, [prospect, *left])
 
 
 def left(doctype: str, name: str, prospects: Iterable[str]) -> None:
@@ -57,8 +59,41 @@ def left(doctype: str, name: str, prospects: Iterable[str]) -> None:
 	prospects = sorted(set(prospects))
 	if not prospects:
 		return
-	unlink_communications(communications_of(doctype, name), prospects, leaving=(doctype, name))
-	remove_participant(open_events_of(doctype, name), prospects)
+	communications = communications_of(doctype, name)
+	unlink_communications(communications, prospects, leaving=(doctype, name))
+	events = open_events_of(doctype, name)
+	remove_participant(events, prospects)
+	follow_activities(doctype, name, [], events, prospects)
+
+
+def follow_activities(
+	doctype: str, name: str, communications: list[str], events: list[str], prospects
+) -> None:
+	"""The prospects' last and next activity after a document joined or left them (follow_up.py): its
+	latest email moves the last activity of the prospect it joined; its open tasks and events count in
+	their next activity. Nothing to read when it has no email, task or event."""
+	from prospect_crm import follow_up
+
+	if communications:
+		communication = DocType("Communication")
+		latest = (
+			frappe.qb.from_(communication)
+			.select(Max(communication.communication_date))
+			.where(communication.name.isin(communications))
+			.run()
+		)[0][0]
+		if latest:
+			follow_up.touch({prospects[0]}, latest)
+	todo = DocType("ToDo")
+	has_tasks = (
+		frappe.qb.from_(todo)
+		.select(todo.name)
+		.where((todo.reference_type == doctype) & (todo.reference_name == name) & (todo.status == "Open"))
+		.limit(1)
+		.run()
+	)
+	if events or has_tasks:
+		follow_up.refresh_next(prospects)
 
 
 def communications_of(doctype: str, name: str) -> list[str]:

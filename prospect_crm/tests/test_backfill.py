@@ -212,8 +212,9 @@ STATEMENTS = {"insert": 4, "update": 3, "move": 5, "delete": 3}
 # An opportunity for a lead first reads the lead's prospect.
 LEAD_PROSPECT_LOOKUP = 1
 # A document that joins a prospect (not one being created) brings its history along (history.py): CRM
-# Settings' switch, its emails, comments and open events are read; a lead also brings its opportunities.
-JOINING_HISTORY = 4
+# Settings' switch, its emails, comments, open events and open tasks are read; a lead also brings its
+# opportunities.
+JOINING_HISTORY = 5
 LEAD_OPPORTUNITIES_LOOKUP = 1
 
 

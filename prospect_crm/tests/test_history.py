@@ -395,6 +395,27 @@ class TestFollowUp(HistoryCase):
 		self.assertIsNone(state.next_activity_on)
 		self.assertGreater(get_datetime(state.last_activity_on), add_days(now_datetime(), -1))
 
+	def test_a_joining_lead_brings_its_activities(self):
+		lead = make_lead(unique("Busy"))
+		email = received_email(
+			"busy@lead-mail.test", "Old thread", reference_doctype="Lead", reference_name=lead.name
+		)
+		task("Lead", lead.name, add_days(today(), 4))
+		prospect = make_prospect(unique("Joined Busy"))
+		lead.reload()
+		lead.prospect = prospect.name
+		lead.save()
+		state = self.state(prospect.name)
+		self.assertEqual(
+			(state.follow_up, getdate(state.next_activity_on)), ("Planned", getdate(add_days(today(), 4)))
+		)
+		self.assertEqual(get_datetime(state.last_activity_on), get_datetime(email.communication_date))
+		# It leaves: its task no longer plans anything for the prospect.
+		lead.reload()
+		lead.prospect = None
+		lead.save()
+		self.assertEqual(self.state(prospect.name).follow_up, "None planned")
+
 	def test_daily_job_flips_overdue_and_needs_follow_up(self):
 		owner = make_user(f"pcrm.follow.{frappe.generate_hash(length=6)}@example.com", ["Sales User"])
 		planned = make_prospect(unique("Planned"), prospect_owner=owner)

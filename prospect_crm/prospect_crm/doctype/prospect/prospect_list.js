@@ -5,6 +5,9 @@
 
 frappe.listview_settings["Prospect"] = {
 	add_fields: ["status", "open_pipeline_amount", "currency", "follow_up", "next_activity_on"],
+	// The name is the company name, already the row's title (and its filter).
+	hide_name_column: true,
+	hide_name_filter: true,
 	get_indicator(doc) {
 		const colors = {
 			Open: "blue",
@@ -17,6 +20,10 @@ frappe.listview_settings["Prospect"] = {
 		return [__(status), colors[status] || "blue", "status,=," + status];
 	},
 	formatters: {
+		// No pipeline: a blank cell, not "0.00".
+		open_pipeline_amount(value, df, doc) {
+			return flt(value) ? format_currency(value, doc && doc.currency) : "";
+		},
 		follow_up(value, df, doc) {
 			return prospect_crm.follow_up_pill(value, doc && doc.next_activity_on);
 		},
