@@ -457,18 +457,19 @@ def communication_insert(prospects: int = 100000, contacts: int = 10000, repeat:
 	and one company domain: the cost of matching emails to prospects (history.py). Same data on both sites;
 	the generated rows are deleted afterwards."""
 	stamp = now()
-	has_domain = frappe.get_meta("Prospect").has_field("website_domain")
+	# ERPNext's Prospect (the baseline) has no status nor website domain.
+	ours = frappe.get_meta("Prospect").has_field("website_domain")
 	names = [f"Bench Mail {i:06d}" for i in range(prospects)]
-	columns = [*STANDARD_COLUMNS, "company_name", "company", "website", "status"]
-	columns += ["website_domain"] if has_domain else []
+	columns = [*STANDARD_COLUMNS, "company_name", "company", "website"]
+	columns += ["status", "website_domain"] if ours else []
 	for start in range(0, prospects, 5000):
 		frappe.db.bulk_insert(
 			"Prospect",
 			columns,
 			[
 				(name, stamp, stamp, "Administrator", "Administrator", 0, name, company())
-				+ (f"https://www.bench-mail-{i}.test", "Open")
-				+ ((f"bench-mail-{i}.test",) if has_domain else ())
+				+ (f"https://www.bench-mail-{i}.test",)
+				+ (("Open", f"bench-mail-{i}.test") if ours else ())
 				for i, name in enumerate(names[start : start + 5000], start)
 			],
 		)

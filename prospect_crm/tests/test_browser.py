@@ -465,11 +465,16 @@ class TestProspectFormInBrowser(FrappeTestCase):
 			page.locator(f"text={label} >> visible=true").first.wait_for()
 		page.locator("button:has-text('New Email') >> visible=true").first.click()
 		page.wait_for_selector(".modal.show [data-fieldname='recipients']")
+		# The composer fills its defaults (recipients, subject, signature) from server answers: let them land
+		# before typing over them.
+		self.wait_for_dialog(page)
+		self.settle(page)
 		page.locator(".modal.show [data-fieldname='recipients'] input").first.fill("buyer@example.com")
 		page.locator(".modal.show input[data-fieldname='subject']").first.fill("Proposition commerciale")
 		page.locator(".modal.show .ql-editor").first.click()
 		page.keyboard.type("Bonjour")
-		page.wait_for_timeout(500)
+		self.settle(page, 500)
+		page.wait_for_function("() => cur_dialog.get_value('subject') === 'Proposition commerciale'")
 		self.shot(page, "6-activities-email-composer")
 		page.locator(".modal.show .btn-primary", has_text="Send").first.click()
 		page.wait_for_function("() => !document.querySelector('.modal.show')", timeout=20000)
@@ -554,6 +559,22 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		for english in ACTIVITIES_EN:
 			self.assertNotIn(english, activities_text)
 		self.shot(page, "8c-french-activities")
+
+		# 8d. French on the list: the follow-up column and the "Needs follow-up" view
+		# Filtered on this prospect by the address (else the list reopens with the filters used last).
+		page.goto(f"{self.desk}/prospect?company_name={quote(company_name)}")
+		page.wait_for_function("() => window.cur_list && cur_list.doctype === 'Prospect'")
+		self.settle(page)
+		row_text = page.locator(".list-row-container", has_text=company_name).first.inner_text()
+		self.assertTrue(
+			any(word in row_text for word in ("Rien de prévu", "En retard", "Planifié")), row_text
+		)
+		page.locator(".page-actions button, .page-head button", has_text="À relancer").first.click()
+		page.wait_for_function("() => cur_list.filter_area.get().some(f => f[1] === 'follow_up')")
+		self.settle(page)
+		for english in ("Needs follow-up", "None planned", "Overdue", "Follow-up"):
+			self.assertNotIn(english, page.locator(".page-container:visible").first.inner_text())
+		self.shot(page, "8d-french-needs-follow-up")
 
 		# what the browser did is on the server
 		frappe.db.rollback()

@@ -22,7 +22,8 @@ frappe.listview_settings["Prospect"] = {
 	formatters: {
 		// No pipeline: a blank cell, not "0.00".
 		open_pipeline_amount(value, df, doc) {
-			return flt(value) ? format_currency(value, doc && doc.currency) : "";
+			// HTML, as the list reads it with jQuery (a bare "$ 5,700.00" would be taken for a selector).
+			return Number(value) ? `<span>${frappe.format(value, df, { inline: true }, doc)}</span>` : "";
 		},
 		follow_up(value, df, doc) {
 			return prospect_crm.follow_up_pill(value, doc && doc.next_activity_on);
