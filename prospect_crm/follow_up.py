@@ -4,8 +4,9 @@
   its leads and opportunities. Moved forward by the hooks of those documents (one UPDATE, never a save).
 - `next_activity_on` and `follow_up`: the earliest open task date or open event start among the same
   documents (a task without a date, such as the owner's assignment, plans nothing; Frappe dates other
-  assignments today by default), and what that means today: Planned, Overdue (the date has passed) or None planned. Recomputed
-  for the prospects a task or event touches (two indexed queries), and by the daily job as dates pass.
+  assignments today by default), and what that means today: Planned, Overdue (the date has passed) or
+  None planned. Recomputed for the prospects a task or event touches (two indexed queries), and by the daily
+  job as dates pass.
 - The daily digest: each prospect owner gets the list of their open or engaged prospects that need a
   follow-up, as a Notification Log entry and an email through Frappe's email queue.
 """

@@ -4,8 +4,8 @@ emails of the people and the domain it stands for.
 - `joined` / `left` (called by backfill.place_row and backfill.follow_leads_table, the writers of a
   prospect's rows): the Communications of a lead or opportunity get a timeline link to the prospect and its
   open Events get the prospect as participant; its Comments are copied as ERPNext's Prospect did when CRM
-  Settings "Carry forward communication and comments" is on. Links, never copies of emails; never twice. A document
-  that moves to another prospect takes its links and copies along.
+  Settings "Carry forward communication and comments" is on. Links, never copies of emails; never twice.
+  A document that moves to another prospect takes its links and copies along.
 - `link_matching_prospects` (Communication.after_insert): an email from or to a contact of a prospect, a
   lead of a prospect or an address at a prospect's website domain (never a free-mail domain) is linked to
   that prospect, with indexed lookups whatever the number of prospects.
@@ -55,7 +55,8 @@ def joined(doctype: str, name: str, prospect: str, left: Iterable[str] = ()) -> 
 
 def left(doctype: str, name: str, prospects: Iterable[str]) -> None:
 	"""`doctype` `name` left these prospects without joining another: their links to its history go (the
-	emails and events stay on the lead or opportunity); comment copies stay, as comments written there."""
+	emails and events stay on the lead or opportunity); comment copies stay, as comments written there
+	(they move only with a document that joins another prospect)."""
 	prospects = sorted(set(prospects))
 	if not prospects:
 		return
@@ -371,8 +372,8 @@ def prospects_for_addresses(
 	addresses: set[str], free_mail: FreeMail | None = None, leaving: tuple[str, str] | None = None
 ) -> set[str]:
 	"""Prospects these addresses belong to: through a contact linked to the prospect, a lead of the prospect,
-	or the prospect's website domain (the contacts of a `leaving` (doctype, name) not counted). Indexed lookups: Contact Email.email_id, Contact.email_id,
-	Lead.email_id, Prospect.website_domain."""
+	or the prospect's website domain (the contacts of a `leaving` (doctype, name) not counted). Indexed
+	lookups: Contact Email.email_id, Contact.email_id, Lead.email_id, Prospect.website_domain."""
 	if not addresses:
 		return set()
 	free_mail = free_mail or FreeMail()
