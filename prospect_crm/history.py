@@ -9,7 +9,8 @@ emails of the people and the domain it stands for.
 - `link_matching_prospects` (Communication.after_insert): an email from or to a contact of a prospect, a
   lead of a prospect or an address at a prospect's website domain (never a free-mail domain) is linked to
   that prospect, with indexed lookups whatever the number of prospects.
-- `relink_all` (the repair command and a patch): the same for what existed before.
+- `relink_all` (install, a patch, the repair command, which also matches the existing mail): the same for
+  what existed before.
 """
 
 from collections.abc import Iterable
@@ -461,9 +462,10 @@ def link_matching_prospects(communication, method=None) -> None:
 # ---- existing data ----
 
 
-def relink_all() -> dict:
-	"""The links above for what existed before (patch, repair): every member's history on its prospect, and
-	every email matched by address. Idempotent; returns how many links and participants were added."""
+def relink_all(match_emails: bool = True) -> dict:
+	"""The links above for what existed before: every member's history on its prospect (install, patch,
+	repair) and, with `match_emails` (repair), every email matched by address, which reads the whole mail
+	history. Idempotent; returns how many links, participants and comment copies were added."""
 	before = {
 		"links": frappe.db.count("Communication Link", {"link_doctype": "Prospect"}),
 		"participants": frappe.db.count("Event Participants", {"reference_doctype": "Prospect"}),
@@ -477,6 +479,19 @@ def relink_all() -> dict:
 			child, filters={"parenttype": "Prospect"}, fields=[field, "parent"], as_list=True
 		):
 			joined(doctype, member, prospect)
+	if match_emails:
+		link_stored_emails()
+	return {
+		"links": frappe.db.count("Communication Link", {"link_doctype": "Prospect"}) - before["links"],
+		"participants": frappe.db.count("Event Participants", {"reference_doctype": "Prospect"})
+		- before["participants"],
+		"comments": frappe.db.count("Comment", {"reference_doctype": "Prospect", "comment_type": "Comment"})
+		- before["comments"],
+	}
+
+
+def link_stored_emails() -> None:
+	"""Every stored email linked to the prospects its addresses match (repair)."""
 	communication = DocType("Communication")
 	free_mail = FreeMail()
 	for row in (
@@ -502,10 +517,3 @@ def relink_all() -> dict:
 				"Communication Link", {"parent": row.name, "link_doctype": "Prospect", "link_name": prospect}
 			):
 				insert_link(row.name, prospect, row.communication_date)
-	return {
-		"links": frappe.db.count("Communication Link", {"link_doctype": "Prospect"}) - before["links"],
-		"participants": frappe.db.count("Event Participants", {"reference_doctype": "Prospect"})
-		- before["participants"],
-		"comments": frappe.db.count("Comment", {"reference_doctype": "Prospect", "comment_type": "Comment"})
-		- before["comments"],
-	}

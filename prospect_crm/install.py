@@ -53,7 +53,7 @@ def add_indexes() -> None:
 def bring_history() -> None:
 	"""Prospects that existed before (taken over from ERPNext, or before this version) get their website
 	domain (indexed, for matching emails), the history of their leads and opportunities on their timeline,
-	emails matched by address, and their last and next activity (history.py, follow_up.py)."""
+	and their last and next activity (history.py, follow_up.py)."""
 	from prospect_crm import follow_up, history
 	from prospect_crm.duplicates import website_domain
 
@@ -62,7 +62,9 @@ def bring_history() -> None:
 		frappe.db.set_value(
 			"Prospect", name, "website_domain", website_domain(website) or None, update_modified=False
 		)
-	history.relink_all()
+	# The members' history only: matching every stored email by address is the repair command's (it reads
+	# the whole mail history, too long for an install or a migrate on a large site).
+	history.relink_all(match_emails=False)
 	follow_up.refresh_all()
 
 
