@@ -378,60 +378,38 @@ def prospects_for_addresses(
 	if not addresses:
 		return set()
 	free_mail = free_mail or FreeMail()
-	addresses = sorted(addresses)
-	prospects = set()
-	contact_email, contact, dynamic_link = (
-		DocType("Contact Email"),
-		DocType("Contact"),
-		DocType("Dynamic Link"),
-	)
-	contacts = set(
-		frappe.qb.from_(contact_email)
-		.select(contact_email.parent)
-		.where(contact_email.email_id.isin(addresses) & (contact_email.parenttype == "Contact"))
-		.run(pluck=True)
-	) | set(
-		frappe.qb.from_(contact).select(contact.name).where(contact.email_id.isin(addresses)).run(pluck=True)
-	)
-	if contacts and leaving:
-		contacts -= set(
-			frappe.qb.from_(dynamic_link)
-			.select(dynamic_link.parent)
-			.where(
-				dynamic_link.parent.isin(sorted(contacts))
-				& (dynamic_link.parenttype == "Contact")
-				& (dynamic_link.link_doctype == leaving[0])
-				& (dynamic_link.link_name == leaving[1])
+	# One statement: the contacts' prospects (a contact's addresses are in Contact Email, its primary one
+	# also in Contact.email_id; the `leaving` document's own contacts left out), the leads' prospects and
+	# the prospects of the company domains.
+	domains = sorted(domains_of(addresses, free_mail)) or [""]
+	leaving_doctype, leaving_name = leaving or ("", "")
+	prospects = frappe.db.sql(
+		"""select dl.link_name from `tabDynamic Link` dl
+		where dl.parenttype = 'Contact' and dl.link_doctype = 'Prospect'
+			and dl.parent in (
+				select ce.parent from `tabContact Email` ce
+				where ce.parenttype = 'Contact' and ce.email_id in %(addresses)s
+				union
+				select c.name from `tabContact` c where c.email_id in %(addresses)s
 			)
-			.run(pluck=True)
-		)
-	if contacts:
-		prospects |= set(
-			frappe.qb.from_(dynamic_link)
-			.select(dynamic_link.link_name)
-			.where(
-				dynamic_link.parent.isin(sorted(contacts))
-				& (dynamic_link.parenttype == "Contact")
-				& (dynamic_link.link_doctype == "Prospect")
+			and not exists (
+				select 1 from `tabDynamic Link` own
+				where own.parent = dl.parent and own.parenttype = 'Contact'
+					and own.link_doctype = %(leaving_doctype)s and own.link_name = %(leaving_name)s
 			)
-			.run(pluck=True)
-		)
-	lead = DocType("Lead")
-	prospects |= set(
-		frappe.qb.from_(lead)
-		.select(lead.prospect)
-		.where(lead.email_id.isin(addresses) & lead.prospect.isnotnull() & (lead.prospect != ""))
-		.run(pluck=True)
+		union
+		select l.prospect from `tabLead` l
+		where l.email_id in %(addresses)s and l.prospect is not null and l.prospect != ''
+		union
+		select p.name from `tabProspect` p where p.website_domain in %(domains)s""",
+		{
+			"addresses": sorted(addresses),
+			"domains": domains,
+			"leaving_doctype": leaving_doctype,
+			"leaving_name": leaving_name,
+		},
+		pluck=True,
 	)
-	domains = domains_of(addresses, free_mail)
-	if domains:
-		prospect = DocType("Prospect")
-		prospects |= set(
-			frappe.qb.from_(prospect)
-			.select(prospect.name)
-			.where(prospect.website_domain.isin(sorted(domains)))
-			.run(pluck=True)
-		)
 	return {name for name in prospects if name}
 
 
