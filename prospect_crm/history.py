@@ -22,6 +22,8 @@ from frappe.utils import parse_addr, split_emails
 
 from prospect_crm.duplicates import FreeMail, company_domain, website_domain
 
+# The columns of a Communication that hold addresses (addresses_of).
+ADDRESS_FIELDS = ("sender", "recipients", "cc", "bcc")
 # Event statuses ERPNext's own carry-over counts as open.
 OPEN_EVENT_STATUS = "Open"
 
@@ -198,13 +200,7 @@ def prospects_matching_communications(
 	communication = DocType("Communication")
 	rows = (
 		frappe.qb.from_(communication)
-		.select(
-			communication.name,
-			communication.sender,
-			communication.recipients,
-			communication.cc,
-			communication.bcc,
-		)
+		.select(communication.name, *(communication[field] for field in ADDRESS_FIELDS))
 		.where(communication.name.isin(communications))
 		.run(as_dict=True)
 	)
@@ -349,7 +345,7 @@ def remove_participant(events: list[str], prospects: list[str]) -> None:
 def addresses_of(communication) -> set[str]:
 	"""The email addresses a communication is from and to, lowercase."""
 	addresses = set()
-	for field in ("sender", "recipients", "cc", "bcc"):
+	for field in ADDRESS_FIELDS:
 		for entry in split_emails(communication.get(field) or ""):
 			address = (parse_addr(entry)[1] or "").strip().lower()
 			if "@" in address:
@@ -476,10 +472,7 @@ def link_stored_emails() -> None:
 		frappe.qb.from_(communication)
 		.select(
 			communication.name,
-			communication.sender,
-			communication.recipients,
-			communication.cc,
-			communication.bcc,
+			*(communication[field] for field in ADDRESS_FIELDS),
 			communication.communication_date,
 			communication.reference_doctype,
 			communication.reference_name,

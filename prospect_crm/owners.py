@@ -85,18 +85,20 @@ def follow_owner(prospect, method=None) -> None:
 		assign(prospect, owner)
 
 
+def open_assignment(prospect, user: str) -> dict:
+	"""The filters of `user`'s open assignment (ToDo) of the prospect."""
+	return {
+		"reference_type": "Prospect",
+		"reference_name": prospect.name,
+		"allocated_to": user,
+		"status": "Open",
+	}
+
+
 def assign(prospect, user: str) -> None:
 	from frappe.desk.form import assign_to
 
-	if frappe.db.exists(
-		"ToDo",
-		{
-			"reference_type": "Prospect",
-			"reference_name": prospect.name,
-			"allocated_to": user,
-			"status": "Open",
-		},
-	):
+	if frappe.db.exists("ToDo", open_assignment(prospect, user)):
 		return
 	if not frappe.has_permission("Prospect", "read", doc=prospect, user=user):
 		frappe.msgprint(
@@ -117,13 +119,7 @@ def assign(prospect, user: str) -> None:
 		ignore_permissions=True,
 	)
 	# An ownership, not a task due today (ToDo's default date): it plans no follow-up (follow_up.py).
-	todo = DocType("ToDo")
-	frappe.qb.update(todo).set(todo.date, None).where(
-		(todo.reference_type == "Prospect")
-		& (todo.reference_name == prospect.name)
-		& (todo.allocated_to == user)
-		& (todo.status == "Open")
-	).run()
+	frappe.db.set_value("ToDo", open_assignment(prospect, user), "date", None, update_modified=False)
 	from prospect_crm.follow_up import refresh_next
 
 	refresh_next([prospect.name])
@@ -133,13 +129,5 @@ def close_assignment(prospect, user: str) -> None:
 	"""The previous owner's open assignment is closed (Frappe's "remove" of an assignment)."""
 	from frappe.desk.form import assign_to
 
-	if frappe.db.exists(
-		"ToDo",
-		{
-			"reference_type": "Prospect",
-			"reference_name": prospect.name,
-			"allocated_to": user,
-			"status": "Open",
-		},
-	):
+	if frappe.db.exists("ToDo", open_assignment(prospect, user)):
 		assign_to.remove("Prospect", prospect.name, user, ignore_permissions=True)
