@@ -156,26 +156,3 @@ def comments(references: list[tuple[str, str]]) -> list[dict]:
 		.limit(500)
 		.run(as_dict=True)
 	)
-
-
-def last_activity(prospects: list[str] | None = None) -> dict[str, object]:
-	"""When each prospect was last worked on: its latest email (its own or linked to it) or comment.
-	`prospects` limits the answer to those names (None: every prospect)."""
-	names = "and {column} in %(names)s" if prospects else ""
-	return dict(
-		frappe.db.sql(
-			f"""select prospect, max(at) from (
-				select reference_name as prospect, communication_date as at from `tabCommunication`
-					where reference_doctype = 'Prospect' {names.format(column="reference_name")}
-				union all
-				select l.link_name, c.communication_date from `tabCommunication Link` l
-					join `tabCommunication` c on c.name = l.parent
-					where l.link_doctype = 'Prospect' {names.format(column="l.link_name")}
-				union all
-				select reference_name, creation from `tabComment`
-					where reference_doctype = 'Prospect' and comment_type = 'Comment'
-					{names.format(column="reference_name")}
-			) activities group by prospect""",
-			{"names": prospects or []},
-		)
-	)

@@ -26,10 +26,10 @@ def on_site(context, function):
 @pass_context
 def repair(context, dry_run=False):
 	"""Rebuild every prospect's lead and opportunity rows from the Leads and Opportunities, then link their
-	history (emails, events, comment copies) and recompute last and next activity."""
+	history (emails, events, comment copies) and recompute last and next activity and the owners' names."""
 
 	def run(frappe):
-		from prospect_crm import follow_up, history
+		from prospect_crm import desk, follow_up, history
 		from prospect_crm.backfill import rebuild_all
 
 		report = rebuild_all(dry_run=dry_run, show_progress=not dry_run)
@@ -41,6 +41,7 @@ def repair(context, dry_run=False):
 		# History links are written in the same transaction (a dry run counts them, then rolls back).
 		linked = history.relink_all()
 		follow_up.refresh_all()
+		desk.fill_owner_names()
 		click.echo(
 			f"history: {linked['links']} email link(s), {linked['participants']} event participant(s), "
 			f"{linked['comments']} comment copy(ies) {'to add' if dry_run else 'added'}"

@@ -270,6 +270,15 @@ FIELDS = {
 		("doc_type field_name property", "hides and shows ERPNext's Customer.prospect_name (compat.py)"),
 	],
 	"Module Def": [("app_name", "tells which app owns the Prospect DocTypes (prospect_crm.takeover)")],
+	"User": [("full_name", "shows owners by their full names (prospect_crm.desk, prospect_crm.numbers)")],
+	# (and total_fields where Frappe v15 has it: v16 shows every column of the settings)
+	"List View Settings": [("fields", "sets the Prospect list's columns (prospect_crm.desk)")],
+	"Workspace Shortcut": [
+		(
+			"doc_view stats_filter format",
+			"the workspace's New Prospect and counting shortcuts (workspace JSON)",
+		)
+	],
 }
 
 
@@ -366,6 +375,24 @@ JS = [
 		"empties the Lead form's make_opportunity handlers in this registry (public/js/lead.js)",
 		"frappe/public/js/frappe/form/**/*.js",
 		(r"\bfrappe\.ui\.form\.handlers\b",),
+	),
+	JSReliance(
+		"docfield formatter",
+		"shows the tables' owners by full name and their status and stage translated (prospect_summary.js)",
+		"frappe/public/js/frappe/form/formatters.js",
+		(r"std_df\.formatter\(",),
+	),
+	JSReliance(
+		"form dashboard and tab links",
+		"puts the summary above Connections and counts on the tabs (prospect_summary.js)",
+		"frappe/public/js/frappe/form/form.js",
+		(r"new frappe\.ui\.form\.Dashboard\(\s*dashboard_parent", r"\blayout\.tabs\b"),
+	),
+	JSReliance(
+		"frappe.dashboards.chart_sources",
+		"registers the Prospect Pipeline by Owner chart source",
+		"frappe/public/js/frappe/widgets/chart_widget.js",
+		(r"frappe\.dashboards\.chart_sources\[",),
 	),
 	JSReliance(
 		"docfield.get_route_options_for_new_doc",

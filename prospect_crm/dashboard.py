@@ -1,41 +1,67 @@
 """Numbers for the "Prospect CRM" workspace."""
 
 import frappe
-from frappe.utils import add_days, get_datetime, now_datetime
 
-from prospect_crm.activities import last_activity
+from prospect_crm import numbers
 from prospect_crm.compat import count_readable
+
+
+def card(value, fieldtype: str, route: list | None = None, route_options: dict | None = None) -> dict:
+	"""A Number Card method's answer; clicking the card opens `route` with `route_options`."""
+	return {"value": value, "fieldtype": fieldtype, "route": route, "route_options": route_options}
 
 
 @frappe.whitelist()
 def get_open_prospects(filters=None) -> dict:
-	"""Prospects the user may read that have not become a customer yet."""
-	converted = frappe.get_all("Customer", filters={"prospect": ("is", "set")}, pluck="prospect")
-	filters = {"name": ("not in", converted)} if converted else {}
-	return {"value": count_readable("Prospect", filters), "fieldtype": "Int"}
-
-
-def get_stats(inactive_days: int = 30) -> dict:
-	"""Counts for `bench prospect-crm stats`: prospects, rows, open pipeline, prospects without activity."""
-	since = add_days(now_datetime(), -inactive_days)
-	prospects = frappe.db.count("Prospect")
-	# Worked on lately: an email or a comment (activities.last_activity), an edit, or a task touched.
-	active = {name for name, at in last_activity().items() if at and get_datetime(at) >= since}
-	active.update(
-		frappe.db.sql_list(
-			"""select reference_name from `tabToDo` where reference_type = 'Prospect' and modified >= %(since)s
-			union select name from `tabProspect` where modified >= %(since)s""",
-			{"since": since},
-		)
+	"""Open or engaged prospects the user may read."""
+	filters = {"status": ("in", numbers.FOLLOWED_STATUSES)}
+	return card(
+		count_readable("Prospect", filters),
+		"Int",
+		["List", "Prospect"],
+		{"status": ["in", list(numbers.FOLLOWED_STATUSES)]},
 	)
-	inactive = sorted(set(frappe.get_all("Prospect", pluck="name")) - active)
+
+
+@frappe.whitelist()
+def weighted_pipeline(filters=None) -> dict:
+	"""The weighted pipeline of the prospects the user may read."""
+	value = numbers.weighted_pipeline(numbers.readable())
+	return card(value, "Currency", ["query-report", "Prospect Pipeline"])
+
+
+@frappe.whitelist()
+def closing_this_month(filters=None) -> dict:
+	"""The open pipeline of the readable prospects expected to close this month."""
+	first, last = numbers.this_month()
+	value = numbers.closing_between(numbers.readable(), first, last)
+	return card(
+		value,
+		"Currency",
+		["query-report", "Prospect Pipeline"],
+		{"from_date": str(first), "to_date": str(last)},
+	)
+
+
+@frappe.whitelist()
+def without_activity(filters=None) -> dict:
+	"""Open or engaged prospects the user may read without activity for 30 days; the card opens them."""
+	names = numbers.prospects_without_activity(numbers.INACTIVE_DAYS, readable_only=True)
+	# A list filter cannot say "last activity, or creation when none": the card names them (up to a page).
+	route_options = {"name": ["in", names]} if 0 < len(names) <= 500 else None
+	return card(len(names), "Int", ["List", "Prospect"], route_options)
+
+
+def get_stats(inactive_days: int = numbers.INACTIVE_DAYS) -> dict:
+	"""Counts for `bench prospect-crm stats`: prospects, rows, open pipeline, prospects without activity
+	(prospect_crm.numbers's definitions)."""
 	return {
-		"prospects": prospects,
+		"prospects": frappe.db.count("Prospect"),
 		"lead_rows": frappe.db.count("Prospect Lead", {"parenttype": "Prospect"}),
 		"opportunity_rows": frappe.db.count("Prospect Opportunity", {"parenttype": "Prospect"}),
 		"open_pipeline_amount": frappe.db.sql(
 			"select coalesce(sum(open_pipeline_amount), 0) from `tabProspect`"
 		)[0][0],
 		"inactive_days": inactive_days,
-		"inactive_prospects": inactive,
+		"inactive_prospects": numbers.prospects_without_activity(inactive_days),
 	}

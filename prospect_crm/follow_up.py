@@ -75,7 +75,8 @@ def touch(prospects: set[str], at=None) -> None:
 	"""These prospects were worked on at `at` (now by default): last_activity_on moves forward, never back."""
 	if not prospects:
 		return
-	at = get_datetime(at or now_datetime())
+	# Never in the future: Frappe writes an event's "Meeting" communication at the event's start.
+	at = min(get_datetime(at or now_datetime()), now_datetime())
 	prospect = DocType("Prospect")
 	frappe.qb.update(prospect).set(prospect.last_activity_on, at).where(
 		prospect.name.isin(sorted(prospects))

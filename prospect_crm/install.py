@@ -7,7 +7,7 @@ the Prospect link this app adds to ERPNext's CRM workspace.
 import frappe
 from frappe import _
 
-from prospect_crm import status, takeover
+from prospect_crm import desk, status, takeover
 from prospect_crm.compat import merge_customer_prospect_fields
 
 
@@ -27,6 +27,8 @@ def after_install():
 	merge_customer_prospect_fields()
 	add_prospect_to_crm_sales_pipeline()
 	bring_history()
+	desk.fill_owner_names()
+	desk.ensure_list_view_settings()
 	status.after_install()
 	if before.get("Prospect"):
 		print(takeover.kept_summary())
@@ -42,6 +44,7 @@ def after_migrate():
 	merge_customer_prospect_fields()
 	add_prospect_to_crm_sales_pipeline()
 	status.ensure_kanban_board()
+	desk.ensure_list_view_settings()
 	frappe.db.commit()
 
 

@@ -39,11 +39,11 @@ def thresholds() -> tuple[int, int]:
 def derive(prospects: list[str] | None = None, keep_lost: bool = True) -> dict[str, str]:
 	"""The derived status of these prospects (None: every prospect), Lost kept: a fixed number of queries.
 
-	Converted: a Customer is linked. Engaged: an open opportunity, or an activity (email, comment) in the last
-	`engaged_within_days`. Dormant: no activity (or, without any, no creation) for `dormant_after_days`.
+	Converted: a Customer is linked. Engaged: an open opportunity, or an activity (the stored last activity:
+	emails, comments, notes, tasks, events) in the last `engaged_within_days`. Dormant: no activity (or,
+	without any, no creation) for `dormant_after_days`.
 	Open otherwise.
 	"""
-	from prospect_crm.activities import last_activity
 	from prospect_crm.backfill import CLOSED_OPPORTUNITY_STATUSES
 
 	if prospects is not None and not prospects:
@@ -61,7 +61,7 @@ def derive(prospects: list[str] | None = None, keep_lost: bool = True) -> dict[s
 		for field in customer_fields
 	)
 	rows = frappe.db.sql(
-		f"""select p.name, p.status, p.creation,
+		f"""select p.name, p.status, p.creation, p.last_activity_on,
 			({converted}) as converted,
 			exists (select 1 from `tabProspect Opportunity` o where o.parent = p.name
 				and o.parenttype = 'Prospect' and coalesce(o.status, '') not in %(closed)s) as has_open
@@ -69,11 +69,10 @@ def derive(prospects: list[str] | None = None, keep_lost: bool = True) -> dict[s
 		{"names": prospects or [], "closed": CLOSED_OPPORTUNITY_STATUSES},
 		as_dict=True,
 	)
-	activity = last_activity(prospects)
 	statuses = {}
 	for row in rows:
-		last = activity.get(row.name)
-		last = get_datetime(last) if last else None
+		# The stored last activity (follow_up.py), as the form, the list and the report show it.
+		last = get_datetime(row.last_activity_on) if row.last_activity_on else None
 		if keep_lost and row.status == LOST:
 			statuses[row.name] = LOST
 		elif row.converted:

@@ -7,7 +7,7 @@ and the same "were rows lost?" check as install runs before and after Frappe's p
 import frappe
 from frappe import _
 
-from prospect_crm import status, takeover
+from prospect_crm import desk, status, takeover
 from prospect_crm.compat import restore_erpnext_customer_prospect_field
 
 
@@ -15,6 +15,7 @@ def before_uninstall():
 	takeover.count_rows_before()
 	restore_erpnext_customer_prospect_field()
 	status.remove_kanban_board()
+	desk.remove_list_view_settings()
 	takeover.hand_back()
 	takeover.check_rows_kept(lost_rows_message(), done=False)
 

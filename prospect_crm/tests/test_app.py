@@ -54,7 +54,8 @@ class TestDeskEntryPoints(FrappeTestCase):
 			self.assertIn("Prospect", following)
 		our_workspace = frappe.get_doc("Workspace", "Prospect CRM")
 		self.assertTrue(our_workspace.public and not our_workspace.is_hidden)
-		self.assertIn("Prospect", [link.link_to for link in our_workspace.links])
+		# Prospects are a shortcut of the workspace (its cards do not repeat the shortcuts).
+		self.assertIn("Prospect", [shortcut.link_to for shortcut in our_workspace.shortcuts])
 		self.assertTrue(frappe.db.exists("Report", "Prospect Pipeline"))
 		if frappe.db.exists("DocType", "Workspace Sidebar"):
 			icon = frappe.get_doc("Desktop Icon", "Prospect CRM")
@@ -85,6 +86,33 @@ class TestFrench(FrappeTestCase):
 			"Custom Field", filters={"module": MODULE}, fields=["label", "description"]
 		):
 			sources.update(filter(None, (custom_field.label, custom_field.description)))
+		missing = sorted(source for source in sources if source not in french)
+		self.assertEqual(missing, [])
+
+	def test_every_message_of_the_app_screens_is_translated(self):
+		"""Every string the app's scripts and server code show (__("...") and _("...")), the workspace's
+		shortcuts, cards and counters: French from the app or from Frappe/ERPNext on this version."""
+		import re
+		from pathlib import Path
+
+		from frappe.translate import get_all_translations
+
+		french = get_all_translations("fr")
+		root = Path(frappe.get_app_path("prospect_crm"))
+		literal = r"""(["'])((?:(?!\1)[^\\]|\\.)+?)\1"""
+		sources = set()
+		for path in root.rglob("*.js"):
+			sources.update(m.group(2) for m in re.finditer(r"__\(\s*" + literal, path.read_text()))
+		for path in root.rglob("*.py"):
+			if "tests" in path.parts:
+				continue
+			sources.update(m.group(2) for m in re.finditer(r"(?<![\w.])_\(\s*" + literal, path.read_text()))
+		workspace = frappe.get_doc("Workspace", "Prospect CRM")
+		sources.update(row.label for row in workspace.shortcuts)
+		sources.update(row.format for row in workspace.shortcuts if row.format)
+		sources.update(row.label for row in workspace.links)
+		sources.update(row.label for row in workspace.number_cards)
+		sources.update(row.label for row in workspace.charts)
 		missing = sorted(source for source in sources if source not in french)
 		self.assertEqual(missing, [])
 

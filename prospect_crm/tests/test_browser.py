@@ -29,6 +29,49 @@ ADDRESS_CONTACT_EN = [
 	"No contacts added yet.",
 	"Primary Email",
 ]
+# English that Frappe, ERPNext or the app showed on French screens: none of it may come back.
+ENGLISH_LEFTOVERS = [
+	"Your Shortcuts",
+	"Sales Pipeline",
+	"Connections",
+	"Primary Email",
+	"Edit Filters",
+	"Filter By",
+	"Save Filter",
+	"Report View",
+	"List View",
+	"Select Kanban",
+	"Add Prospect",
+	"Add Row",
+	"Set Chart",
+	"File Format",
+	"Include filters",
+	"Prospecting",
+	"Negotiation/Review",
+	"Open Events",
+	"Open Tasks",
+	"New Task",
+	"New Event",
+	"Pas Evénements",
+	"Assigned To",
+	"Created By",
+	"Not Set",
+	"Open Pipeline",
+	"Weighted Pipeline",
+	"Next Activity",
+	"None planned",
+	"Overdue",
+	"Planned",
+	"Closing This Month",
+	"New Prospect",
+	"Prospect Owner",
+	"Last Activity",
+	"Follow-up",
+	"Filters",
+]
+ENGLISH_DATE = re.compile(
+	r"\b\d{1,2}(st|nd|rd|th) (January|February|March|April|May|June|July|August|September|October|November|December)\b"
+)
 CHROMIUM_ARGS = [
 	"--no-sandbox",
 	"--disable-gpu",
@@ -203,13 +246,13 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		self.desk = f"{self.base}/{urlparse(page.url).path.strip('/').split('/')[0]}"
 		page.wait_for_function("() => window.frappe && frappe.boot && frappe.boot.user")
 
-	def in_browser(self, flow, *args):
+	def in_browser(self, flow, *args, viewport=None):
 		from playwright.sync_api import sync_playwright
 
 		with sync_playwright() as playwright:
 			browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 			page = browser.new_page(
-				viewport={"width": 1400, "height": 1000}, extra_http_headers=self.server.headers
+				viewport=viewport or {"width": 1400, "height": 1000}, extra_http_headers=self.server.headers
 			)
 			page.set_default_timeout(30000)
 			try:
@@ -319,6 +362,145 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		self.assertIn("None planned", row.inner_text())
 		self.shot(page, "10b-needs-follow-up")
 		self.assertTrue(lead)
+
+	def test_desk_in_french_at_a_glance(self):
+		"""Issue "a desk a sales team trusts": the workspace, the list, every tab of a form and the report,
+		in French on the demo data, at 1366 px and on a phone (390 px)."""
+		from prospect_crm.demo import load_demo_data
+		from prospect_crm.tests.utils import delete_demo_records
+
+		delete_demo_records()
+		load_demo_data()
+		frappe.db.set_value("User", "Administrator", "language", "fr")
+		frappe.db.commit()
+		try:
+			self.in_browser(self.glance_flow, "1366", viewport={"width": 1366, "height": 900})
+			self.in_browser(self.glance_flow, "390", viewport={"width": 390, "height": 844})
+		finally:
+			frappe.db.set_value("User", "Administrator", "language", "en")
+			frappe.db.commit()
+			delete_demo_records()
+
+	def visible_text(self, page):
+		return page.locator(".page-container:visible, .layout-main:visible").first.inner_text()
+
+	def assert_french(self, page, screen):
+		"""No English leftover of the known list on what the screen shows (the desk is in French)."""
+		text = self.visible_text(page)
+		found = [
+			english
+			for english in ENGLISH_LEFTOVERS
+			if re.search(rf"(?<![\w-]){re.escape(english)}(?![\w-])", text)
+		]
+		self.assertEqual(found, [], f"English on the French {screen}")
+		self.assertIsNone(ENGLISH_DATE.search(text), f"English date on the French {screen}")
+
+	def glance_flow(self, page, width):
+		page.wait_for_function("() => frappe.boot.lang === 'fr'")
+		mobile = width == "390"
+		# The workspace: the cards, the charts and the shortcuts
+		page.goto(f"{self.desk}/prospect-crm")
+		page.locator(".number-widget-box, .widget.number-widget-box").first.wait_for()
+		self.settle(page, 2000)
+		# (the cards' titles are shown in capitals)
+		workspace = self.visible_text(page).casefold()
+		for label in (
+			"Pipeline pondéré",
+			"Clôture ce mois-ci",
+			"Sans activité depuis 30 jours",
+			"Nouveau prospect",
+			"Pipeline des prospects par responsable",
+		):
+			self.assertIn(label.casefold(), workspace)
+		if not mobile:
+			# the charts' labels in full: owners' names and translated stages
+			self.assertIn("analyse des besoins", workspace)
+			self.assertIn(frappe.utils.get_fullname("camille.durand@example.com").casefold(), workspace)
+		self.assert_french(page, "workspace")
+		self.shot(page, f"16-workspace-{width}")
+
+		# The list: status, open pipeline, owner's name, follow-up with its date, territory; no ID column
+		page.goto(f"{self.desk}/prospect")
+		page.wait_for_function(
+			"() => window.cur_list && cur_list.doctype === 'Prospect' && cur_list.data.length"
+		)
+		page.evaluate("() => cur_list.filter_area.clear()")
+		self.settle(page)
+		if not mobile:
+			header = page.locator(".list-row-head").first.inner_text()
+			for label in ("Statut", "Montant du pipeline ouvert", "Responsable", "Suivi", "Région"):
+				self.assertIn(label, header)
+			self.assertNotIn("ID", header.split())
+			row = page.locator(".list-row-container", has_text="Boulangeries Martin").first.inner_text()
+			owner = frappe.db.get_value("Prospect", "Boulangeries Martin", "prospect_owner_name")
+			self.assertIn(owner, row)
+		else:
+			shown = page.evaluate(
+				"() => Object.values(cur_list.page.fields_dict).filter(f => f.$wrapper && f.$wrapper.is(':visible')).length"
+			)
+			self.assertLessEqual(shown, 2)
+		self.assert_french(page, "list")
+		self.shot(page, f"16-list-{width}")
+
+		# The form: the summary above Connections, agreeing with REST; counts on the tabs; every tab
+		name = "Boulangeries Martin"
+		page.goto(f"{self.desk}/prospect/{quote(name)}")
+		self.wait_for_form(page, "Prospect", name)
+		self.settle(page)
+		rest = page.evaluate(
+			"(name) => fetch('/api/resource/Prospect/' + encodeURIComponent(name)).then(r => r.json()).then(r => r.data)",
+			name,
+		)
+		closed = ("Lost", "Closed", "Converted")
+		open_rows = [row for row in rest["opportunities"] if row.get("status") not in closed]
+		weighted_amount = sum(row["amount"] * (row["probability"] or 0) / 100 for row in open_rows)
+		expected = page.evaluate(
+			"""([rest, weighted]) => ({
+				open_pipeline: format_currency(rest.open_pipeline_amount, rest.currency),
+				weighted_pipeline: format_currency(weighted, rest.currency),
+				next_activity: rest.next_activity_on ? frappe.datetime.str_to_user(rest.next_activity_on) : __('None planned'),
+				prospect_owner: rest.prospect_owner_name,
+			})""",
+			[rest, weighted_amount],
+		)
+		shown = page.evaluate(
+			"() => Object.fromEntries($('.prospect-summary [data-summary]').toArray().map(e => "
+			"[e.dataset.summary, $(e).find('.prospect-summary-value').text().trim()]))"
+		)
+		self.assertEqual(shown, expected)
+		order = page.evaluate(
+			"() => { const s = $('.prospect-summary')[0], c = $('.form-dashboard .form-links')[0]; "
+			"return !!(s && c && (s.compareDocumentPosition(c) & Node.DOCUMENT_POSITION_FOLLOWING)); }"
+		)
+		self.assertTrue(order, "the summary comes before Connections")
+		labels = [t.strip() for t in page.locator(".form-tabs .nav-link").all_inner_texts()]
+		self.assertIn(f"Opportunités ({len(rest['opportunities'])})", labels)
+		self.assertIn(f"Pistes ({len(rest['leads'])})", labels)
+		self.assert_french(page, "form")
+		self.shot(page, f"16-form-{width}")
+		for index, label in enumerate(TABS_FR[1:], start=1):
+			tab = page.locator(".form-tabs .nav-link", has_text=label).first
+			tab.scroll_into_view_if_needed()
+			tab.click()
+			self.settle(page, 500)
+			self.assert_french(page, f"tab {label}")
+			self.shot(page, f"16-form-{width}-tab{index}")
+			if label == "Opportunités":
+				grid = page.locator('[data-fieldname="opportunities"]').first.inner_text()
+				self.assertNotIn("CRM-OPP", grid.split("\n")[0])
+				total = page.locator('.prospect-table-total[data-table="opportunities"]').first.inner_text()
+				self.assertIn(
+					expected["weighted_pipeline"].replace("\u00a0", " "), total.replace("\u00a0", " ")
+				)
+
+		# The report
+		page.goto(f"{self.desk}/query-report/Prospect Pipeline")
+		page.wait_for_function(
+			"() => window.frappe.query_report && frappe.query_report.data && frappe.query_report.data.length"
+		)
+		self.settle(page, 1500)
+		self.assert_french(page, "report")
+		self.shot(page, f"16-report-{width}")
 
 	def run_flow(self, page, company_name):
 		self.login(page)
@@ -529,7 +711,9 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		page.goto(f"{self.desk}/prospect/{quote(company_name)}")
 		self.wait_for_form(page, "Prospect", company_name)
 		labels = [t.strip() for t in page.locator(".form-tabs .nav-link").all_inner_texts()]
-		self.assertEqual(labels[:6], TABS_FR)
+		# Tabs with rows show how many: "Pistes (2)", "Opportunités (2)", "Notes (1)".
+		self.assertEqual([re.sub(r" \(\d+\)$", "", label) for label in labels[:6]], TABS_FR)
+		self.assertEqual(labels[2:4], ["Pistes (2)", "Opportunités (2)"])
 		self.shot(page, "8-french")
 
 		# 8b. French on the Address & Contact tab: its buttons, and the empty lists as Frappe renders them

@@ -7,7 +7,13 @@ from frappe.tests.utils import FrappeTestCase
 
 from prospect_crm.demo import DEMO
 from prospect_crm.tests.server import site_cli
-from prospect_crm.tests.utils import committed_data_prefix, make_lead, make_opportunity, make_prospect
+from prospect_crm.tests.utils import (
+	committed_data_prefix,
+	delete_demo_records,
+	make_lead,
+	make_opportunity,
+	make_prospect,
+)
 
 
 class TestBenchCommands(FrappeTestCase):
@@ -25,6 +31,7 @@ class TestBenchCommands(FrappeTestCase):
 		self.assertEqual(result.stdout.count("ERPNext's copy dormant"), 3)
 
 	def test_demo_is_idempotent(self):
+		self.addCleanup(delete_demo_records)
 		first = site_cli("prospect-crm", "demo")
 		self.assertEqual(first.returncode, 0, first.stderr)
 		frappe.db.rollback()  # see what the other process committed

@@ -38,9 +38,10 @@ def comment(prospect: str, days_ago: int = 0) -> None:
 		}
 	).insert(ignore_permissions=True)
 	if days_ago:
-		frappe.db.set_value(
-			"Comment", doc.name, "creation", add_days(now_datetime(), -days_ago), update_modified=False
-		)
+		# As if written then: the comment's date and the prospect's last activity (prospect_crm.follow_up).
+		at = add_days(now_datetime(), -days_ago)
+		frappe.db.set_value("Comment", doc.name, "creation", at, update_modified=False)
+		frappe.db.set_value("Prospect", prospect, "last_activity_on", at, update_modified=False)
 
 
 class StatusTestCase(FrappeTestCase):

@@ -209,3 +209,67 @@ class CountQueries:
 	@property
 	def count(self) -> int:
 		return len(self.queries)
+
+
+# ---- the demo data (prospect_crm.demo), which commits ----
+
+
+def names(doctype: str, filters: dict, field: str = "name") -> list[str]:
+	"""The distinct values of `field` (none when an "in" filter has an empty list)."""
+	if any(isinstance(value, tuple) and value[0] == "in" and not value[1] for value in filters.values()):
+		return []
+	return sorted(set(frappe.get_all(doctype, filters=filters, pluck=field)))
+
+
+def demo_records() -> dict[str, list[str]]:
+	"""The demo prospects and every record about them: leads, opportunities, tasks, emails (and those of
+	their events), events, addresses and contacts."""
+	from prospect_crm.demo import DEMO
+
+	prospects = names("Prospect", {"name": ("in", [spec["company_name"] for spec in DEMO])})
+	if not prospects:
+		return {}
+	leads = names("Lead", {"prospect": ("in", prospects)})
+	opportunities = sorted(
+		set(names("Prospect Opportunity", {"parent": ("in", prospects)}, "opportunity"))
+		| set(names("Opportunity", {"party_name": ("in", prospects + leads)}))
+	)
+	members = prospects + leads + opportunities
+	events = names("Event Participants", {"reference_docname": ("in", members)}, "parent")
+	referenced = members + events
+	communications = sorted(
+		set(names("Communication", {"reference_name": ("in", referenced)}))
+		| set(names("Communication Link", {"link_name": ("in", referenced)}, "parent"))
+	)
+	linked = {"link_doctype": ("in", ("Prospect", "Lead")), "link_name": ("in", prospects + leads)}
+	return {
+		"Event": events,
+		"ToDo": names(
+			"ToDo",
+			{
+				"reference_type": ("in", ("Prospect", "Lead", "Opportunity")),
+				"reference_name": ("in", members),
+			},
+		),
+		"Communication": communications,
+		"Opportunity": opportunities,
+		"Contact": names("Dynamic Link", {"parenttype": "Contact", **linked}, "parent"),
+		"Address": names("Dynamic Link", {"parenttype": "Address", **linked}, "parent"),
+		"Lead": leads,
+		"Prospect": prospects,
+	}
+
+
+def delete_demo_records() -> None:
+	"""Deletes, and commits, the demo prospects and every record about them (in the order of demo_records:
+	what refers to a document goes before it)."""
+	frappe.set_user("Administrator")
+	for doctype, records in demo_records().items():
+		for name in records:
+			# An event takes its own emails along.
+			if frappe.db.exists(doctype, name):
+				frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+	frappe.db.commit()
+	from prospect_crm import status
+
+	frappe.cache.delete_value(status.PARENT_MAP_KEY)

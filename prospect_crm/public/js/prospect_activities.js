@@ -32,7 +32,7 @@ prospect_crm.render_activities = function (frm) {
 		.then((r) => {
 			if (render_id !== frm.__activities_render_id || frm.doc.name !== docname) return;
 			// the whole answer: open tasks and events, and the history that later ERPNext templates show
-			const block = $(frappe.render_template("crm_activities", r.message));
+			const block = $(prospect_crm.with_long_dates(() => frappe.render_template("crm_activities", r.message)));
 			open_wrapper.empty().append(block);
 			block.find(".open-tasks .completion-checkbox").on("click", function () {
 				close_activity(this, "ToDo");
@@ -61,4 +61,26 @@ prospect_crm.render_activities = function (frm) {
 			$(type_field.wrapper).hide();
 		}
 	};
+};
+
+// ERPNext's template writes dates with frappe.datetime.global_date_format, which Frappe keeps in English
+// ("3rd December 2026") whatever the user's language: while it renders, dates follow the user's language.
+prospect_crm.long_date = function (value, fallback) {
+	if (!value) return "";
+	let date = frappe.datetime.str_to_obj(value);
+	if (!date || isNaN(date)) date = frappe.datetime.user_to_obj(value);
+	if (!date || isNaN(date)) return fallback(value);
+	const options = { day: "numeric", month: "long", year: "numeric" };
+	if (/\d:\d/.test(String(value))) Object.assign(options, { hour: "2-digit", minute: "2-digit" });
+	return new Intl.DateTimeFormat(frappe.boot.lang || "en", options).format(date);
+};
+
+prospect_crm.with_long_dates = function (render) {
+	const global_date_format = frappe.datetime.global_date_format;
+	frappe.datetime.global_date_format = (value) => prospect_crm.long_date(value, global_date_format);
+	try {
+		return render();
+	} finally {
+		frappe.datetime.global_date_format = global_date_format;
+	}
 };

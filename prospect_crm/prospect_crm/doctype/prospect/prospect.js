@@ -10,6 +10,7 @@
 {% include "prospect_crm/public/js/prospect_activities.js" %}
 {% include "prospect_crm/public/js/prospect_merge.js" %}
 {% include "prospect_crm/public/js/prospect_status.js" %}
+{% include "prospect_crm/public/js/prospect_summary.js" %}
 
 frappe.provide("prospect_crm");
 
@@ -65,6 +66,7 @@ frappe.ui.form.on("Prospect", {
 		}
 		frm.trigger("show_notes");
 		frm.trigger("show_activities");
+		prospect_crm.refresh_summary(frm);
 	},
 
 	show_notes(frm) {

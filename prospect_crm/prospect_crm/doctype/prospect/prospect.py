@@ -15,7 +15,7 @@ from frappe.contacts.address_and_contact import delete_contact_and_address, load
 from frappe.model.base_document import BaseDocument
 from frappe.utils import cstr, flt, now
 
-from prospect_crm import backfill, follow_up, mentions, owners, status
+from prospect_crm import backfill, follow_up, mentions, numbers, owners, status
 from prospect_crm.duplicates import website_domain
 
 
@@ -59,6 +59,7 @@ class Prospect(CRMNote):
 		opportunities: DF.Table[ProspectOpportunity]
 		parent_prospect: DF.Link | None
 		prospect_owner: DF.Link | None
+		prospect_owner_name: DF.Data | None
 		status: DF.Literal["Open", "Engaged", "Converted", "Lost", "Dormant"]
 		territory: DF.Link | None
 		website: DF.Data | None
@@ -68,6 +69,7 @@ class Prospect(CRMNote):
 	def onload(self):
 		load_address_and_contact(self)
 		self.set_onload("email_recipients", email_recipients(self))
+		self.set_onload("summary", numbers.summary(self))
 
 	# REST clients may send anything: a wrong type is a clear validation error, never a server error.
 	def extend(self, key, value):

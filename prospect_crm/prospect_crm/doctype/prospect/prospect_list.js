@@ -29,7 +29,11 @@ frappe.listview_settings["Prospect"] = {
 			return prospect_crm.follow_up_pill(value, doc && doc.next_activity_on);
 		},
 	},
+	refresh(listview) {
+		prospect_crm.compact_mobile_filters(listview);
+	},
 	onload(listview) {
+		prospect_crm.default_group_by(listview);
 		// Open or engaged prospects of the current user with an overdue follow-up or none planned.
 		listview.page.add_inner_button(__("Needs follow-up"), () => prospect_crm.show_needs_follow_up(listview));
 		if (frappe.route_options && frappe.route_options.needs_follow_up) {
@@ -41,12 +45,36 @@ frappe.listview_settings["Prospect"] = {
 
 frappe.provide("prospect_crm");
 
+// The follow-up and, when planned or overdue, the next activity's date, without the year when it is this
+// year's ("Overdue · 28-11").
 prospect_crm.follow_up_pill = function (value, next_activity_on) {
 	const colors = { Planned: "green", Overdue: "red", "None planned": "orange" };
 	if (!value) return "";
-	const title = next_activity_on ? frappe.datetime.str_to_user(next_activity_on) : "";
-	return `<span class="indicator-pill ${colors[value] || "gray"} ellipsis" title="${title}">
-		<span>${__(value)}</span></span>`;
+	const date = next_activity_on ? frappe.datetime.str_to_user(next_activity_on) : "";
+	const year = String(new Date().getFullYear());
+	const short = date.replace(new RegExp(`^${year}[-/.]|[-/.]${year}$`), "");
+	const text = short && value !== "None planned" ? `${__(value)} · ${short}` : __(value);
+	return `<span class="indicator-pill ${colors[value] || "gray"} ellipsis" title="${date}">
+		<span>${text}</span></span>`;
+};
+
+// The sidebar's "group by" (Frappe v15) offers territory, owner and industry until the user picks others.
+prospect_crm.GROUP_BY_FIELDS = ["territory", "prospect_owner", "industry"];
+prospect_crm.default_group_by = function (listview) {
+	const group_by = listview.list_sidebar && listview.list_sidebar.list_group_by;
+	if (!group_by || "group_by_fields" in frappe.get_user_settings("Prospect")) return;
+	frappe.model.user_settings.save("Prospect", "group_by_fields", prospect_crm.GROUP_BY_FIELDS);
+	group_by.group_by_fields = ["assigned_to", "owner", ...prospect_crm.GROUP_BY_FIELDS];
+	group_by.render_group_by_items();
+	group_by.setup_dropdown();
+};
+
+// On a phone (Frappe v15), two standard filters: status and owner; the others stay in "Filter".
+prospect_crm.compact_mobile_filters = function (listview) {
+	if (!frappe.is_mobile()) return;
+	for (const [fieldname, field] of Object.entries(listview.page.fields_dict || {})) {
+		if (!["status", "prospect_owner"].includes(fieldname) && field.$wrapper) field.$wrapper.hide();
+	}
 };
 
 prospect_crm.show_needs_follow_up = function (listview) {

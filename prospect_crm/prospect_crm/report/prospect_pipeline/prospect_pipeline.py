@@ -2,16 +2,14 @@
 # License: MIT. See license.txt
 """One line per prospect: open leads and opportunities, pipeline and weighted amounts, expected closing
 range, last and next activity, status and parent company; optionally one line per group of companies, and a
-count of prospects by status. A fixed number of queries whatever the number of prospects."""
+count of prospects by status. The numbers are prospect_crm.numbers's. A fixed number of queries whatever the number of prospects."""
 
 import frappe
 from frappe import _
-from frappe.utils import flt, getdate
+from frappe.utils import getdate
 
 from prospect_crm import status
-from prospect_crm.backfill import CLOSED_OPPORTUNITY_STATUSES
-
-CLOSED_LEAD_STATUSES = ("Converted", "Do Not Contact", "Lost Quotation")
+from prospect_crm.numbers import pipeline
 
 
 def execute(filters=None):
@@ -57,13 +55,8 @@ def get_columns():
 			"options": "Industry Type",
 			"width": 120,
 		},
-		{
-			"label": _("Prospect Owner"),
-			"fieldname": "prospect_owner",
-			"fieldtype": "Link",
-			"options": "User",
-			"width": 140,
-		},
+		# The owner by full name, as the form and the list show it (the filter takes the user).
+		{"label": _("Prospect Owner"), "fieldname": "prospect_owner_name", "fieldtype": "Data", "width": 140},
 		{"label": _("Open Leads"), "fieldname": "open_leads", "fieldtype": "Int", "width": 100},
 		{
 			"label": _("Open Opportunities"),
@@ -104,6 +97,7 @@ def get_data(filters):
 			"territory",
 			"industry",
 			"prospect_owner",
+			"prospect_owner_name",
 			"status",
 			"parent_prospect",
 			"last_activity_on",
@@ -116,41 +110,11 @@ def get_data(filters):
 		return []
 	names = [p.name for p in prospects]
 
-	closing_condition, values = "", {"names": names, "closed": CLOSED_OPPORTUNITY_STATUSES}
-	if filters.from_date:
-		closing_condition += " and expected_closing >= %(from_date)s"
-		values["from_date"] = filters.from_date
-	if filters.to_date:
-		closing_condition += " and expected_closing <= %(to_date)s"
-		values["to_date"] = filters.to_date
-	opportunities = {
-		row.parent: row
-		for row in frappe.db.sql(
-			f"""select parent, count(*) as open_opportunities, sum(amount) as pipeline_amount,
-				sum(amount * coalesce(probability, 0) / 100) as weighted_amount,
-				min(expected_closing) as closing_from, max(expected_closing) as closing_to
-			from `tabProspect Opportunity` row
-			where parenttype = 'Prospect' and parent in %(names)s
-				and exists (select 1 from `tabOpportunity` o where o.name = row.opportunity)
-				and coalesce(status, '') not in %(closed)s {closing_condition}
-			group by parent""",
-			values,
-			as_dict=True,
-		)
-	}
-	leads = dict(
-		frappe.db.sql(
-			"""select parent, count(*) from `tabProspect Lead` row
-			where parenttype = 'Prospect' and parent in %(names)s and coalesce(status, '') not in %(closed)s
-				and exists (select 1 from `tabLead` l where l.name = row.lead)
-			group by parent""",
-			{"names": names, "closed": CLOSED_LEAD_STATUSES},
-		)
-	)
+	numbers = pipeline(names, filters.from_date, filters.to_date)
 	data = []
 	for prospect in prospects:
-		opp = opportunities.get(prospect.name) or {}
-		if (filters.from_date or filters.to_date) and not opp:
+		opp = numbers[prospect.name]
+		if (filters.from_date or filters.to_date) and not opp.open_opportunities:
 			continue
 		data.append(
 			{
@@ -161,12 +125,13 @@ def get_data(filters):
 				"territory": prospect.territory,
 				"industry": prospect.industry,
 				"prospect_owner": prospect.prospect_owner,
-				"open_leads": leads.get(prospect.name, 0),
-				"open_opportunities": opp.get("open_opportunities", 0),
-				"pipeline_amount": flt(opp.get("pipeline_amount")),
-				"weighted_amount": flt(opp.get("weighted_amount")),
-				"closing_from": opp.get("closing_from"),
-				"closing_to": opp.get("closing_to"),
+				"prospect_owner_name": prospect.prospect_owner_name or prospect.prospect_owner,
+				"open_leads": opp.open_leads,
+				"open_opportunities": opp.open_opportunities,
+				"pipeline_amount": opp.pipeline_amount,
+				"weighted_amount": opp.weighted_amount,
+				"closing_from": opp.closing_from,
+				"closing_to": opp.closing_to,
 				# The prospect's own fields, as the form and the list show them (prospect_crm.follow_up).
 				"last_activity": prospect.last_activity_on,
 				"next_activity": prospect.next_activity_on,
@@ -208,7 +173,12 @@ def group_by_parent(data):
 		values = [value for value in (group.get("next_activity"), row.get("next_activity")) if value]
 		group["next_activity"] = min(values) if values else None
 		if row["prospect"] == top:
-			group.update({key: row[key] for key in ("status", "territory", "industry", "prospect_owner")})
+			group.update(
+				{
+					key: row[key]
+					for key in ("status", "territory", "industry", "prospect_owner", "prospect_owner_name")
+				}
+			)
 	return sorted(groups.values(), key=lambda group: group["prospect"])
 
 
