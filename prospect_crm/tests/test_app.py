@@ -116,6 +116,20 @@ class TestFrench(FrappeTestCase):
 		missing = sorted(source for source in sources if source not in french)
 		self.assertEqual(missing, [])
 
+	def test_included_scripts_have_no_backslash(self):
+		"""Frappe 15.19 inlines `{% include %}`d scripts with re.sub, which reads a backslash in them as an
+		escape of the replacement ("bad escape \\d"): the form would not load."""
+		import re
+		from pathlib import Path
+
+		root = Path(frappe.get_app_path("prospect_crm"))
+		included = set()
+		for path in root.rglob("*.js"):
+			included.update(re.findall(r'{%\s*include\s*"prospect_crm/([^"]+)"\s*%}', path.read_text()))
+		self.assertTrue(included)
+		for relative in sorted(included):
+			self.assertNotIn("\\", (root / relative).read_text(), relative)
+
 	def test_french_user_sees_the_seed_words(self):
 		frappe.local.lang = "fr"
 		try:

@@ -71,7 +71,7 @@ prospect_crm.long_date = function (value, fallback) {
 	if (!date || isNaN(date)) date = frappe.datetime.user_to_obj(value);
 	if (!date || isNaN(date)) return fallback(value);
 	const options = { day: "numeric", month: "long", year: "numeric" };
-	if (/\d:\d/.test(String(value))) Object.assign(options, { hour: "2-digit", minute: "2-digit" });
+	if (/[0-9]:[0-9]/.test(String(value))) Object.assign(options, { hour: "2-digit", minute: "2-digit" });
 	return new Intl.DateTimeFormat(frappe.boot.lang || "en", options).format(date);
 };
 
