@@ -494,6 +494,26 @@ class TestProspectFormInBrowser(FrappeTestCase):
 					expected["weighted_pipeline"].replace("\u00a0", " "), total.replace("\u00a0", " ")
 				)
 
+		# A lead of the prospect: its status, and the "Add to Prospect" dialog this app gives it
+		if not mobile:
+			lead = rest["leads"][0]["lead"]
+			page.goto(f"{self.desk}/lead/{lead}")
+			self.wait_for_form(page, "Lead", lead)
+			self.settle(page)
+			self.assert_french(page, "lead")
+			# (the action is offered to a lead in no prospect)
+			loose_lead = self.open_lead(page, "Gaëlle")
+			self.settle(page)
+			self.click_menu_item(page, "Action", "Ajouter à un prospect")
+			self.wait_for_dialog(page)
+			dialog = page.locator(".modal.show").last.inner_text()
+			self.assertIn("Ajouter la piste à un prospect", dialog)
+			for english in ("Add Lead to Prospect", "Add to Prospect", "Prospect Name"):
+				self.assertNotIn(english, dialog)
+			self.shot(page, f"16-lead-add-to-prospect-{width}")
+			page.evaluate("() => cur_dialog.hide()")
+			page.evaluate("(name) => frappe.db.delete_doc('Lead', name)", loose_lead)
+
 		# The report
 		page.goto(f"{self.desk}/query-report/Prospect Pipeline")
 		page.wait_for_function(
