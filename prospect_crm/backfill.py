@@ -205,6 +205,27 @@ def copy_into_rows(kind: RowKind, rows, sources: Mapping[str, dict]) -> None:
 			row.update(kind.values_from(source))
 
 
+def keep_opportunity_rows(prospect) -> None:
+	"""Prospect.validate: the opportunities table is the server's (each Opportunity writes its own row). A save
+	that leaves out rows, from the desk or over REST, keeps those whose Opportunity still exists: one query."""
+	if prospect.is_new():
+		return
+	listed = {row.opportunity for row in prospect.opportunities}
+	child, opportunity = DocType(OPPORTUNITY_ROW.child_doctype), DocType("Opportunity")
+	stored = (
+		frappe.qb.from_(child)
+		.join(opportunity)
+		.on(opportunity.name == child.opportunity)
+		.select(child.opportunity, *(child[field] for field in OPPORTUNITY_ROW.fields))
+		.where((child.parent == prospect.name) & (child.parenttype == "Prospect"))
+		.orderby(child.idx)
+		.run(as_dict=True)
+	)
+	for row in stored:
+		if row.opportunity not in listed:
+			prospect.append(OPPORTUNITY_ROW.parentfield, row)
+
+
 def follow_leads_table(prospect) -> None:
 	"""Prospect.on_update: the leads table is the user's intent. Listed leads join the prospect (with their
 	addresses and contacts), the others leave it.

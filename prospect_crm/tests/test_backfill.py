@@ -343,3 +343,19 @@ class TestRepair(FrappeTestCase):
 			if item[1] in (prospect.name, stray.name) or item[2] in (lead.name, opportunity.name)
 		]
 		self.assertEqual(mine, [])
+
+
+class TestServerOwnedOpportunityRows(FrappeTestCase):
+	def test_a_save_without_the_rows_keeps_them(self):
+		"""The opportunities table is written by the Opportunities: a prospect saved with rows left out (over
+		REST, or an old form) keeps those whose Opportunity exists, and its pipeline amount."""
+		prospect = make_prospect("Owned Rows Corp")
+		kept = make_opportunity(prospect.name, opportunity_amount=700)
+		gone = make_opportunity(prospect.name, opportunity_amount=300)
+		frappe.delete_doc("Opportunity", gone.name, force=True)
+		prospect.reload()
+		prospect.opportunities = []
+		prospect.save()
+		prospect.reload()
+		self.assertEqual([row.opportunity for row in prospect.opportunities], [kept.name])
+		self.assertEqual(prospect.open_pipeline_amount, 700)

@@ -86,6 +86,9 @@ prospect_crm.setup_tables = function (frm) {
 			format_currency(summary.weighted_amount || 0, frm.doc.currency),
 		]),
 	};
+	// The server writes the opportunity rows: a row is not deleted here (the server would keep it anyway) and
+	// its opportunity is not swapped; a new row's cell still finds or creates one.
+	frm.set_df_property("opportunities", "cannot_delete_rows", 1);
 	const add_labels = { leads: __("Add Lead"), opportunities: __("Add Opportunity") };
 	for (const fieldname of ["leads", "opportunities"]) {
 		const grid = frm.fields_dict[fieldname] && frm.fields_dict[fieldname].grid;

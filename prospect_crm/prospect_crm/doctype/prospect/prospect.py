@@ -98,6 +98,7 @@ class Prospect(CRMNote):
 		self.validate_website()
 		self.validate_market_share()
 		self.validate_leads()
+		backfill.keep_opportunity_rows(self)
 		self.validate_opportunities()
 		self.open_pipeline_amount = backfill.open_pipeline_amount(self.opportunities)
 		status.validate(self)
