@@ -109,8 +109,9 @@ def full_names(users: list[str]) -> dict[str, str]:
 
 
 def readable(filters=None) -> str:
-	"""SQL of the names of the prospects the user may read."""
-	return readable_names_sql("Prospect", filters)
+	"""SQL of the names of the prospects the user may read, for a statement that takes parameters (a "%" in
+	a name that a permission inlines must not read as one)."""
+	return readable_names_sql("Prospect", filters).replace("%", "%%")
 
 
 def without_activity_condition(days: int) -> tuple[str, dict]:
@@ -121,7 +122,7 @@ def without_activity_condition(days: int) -> tuple[str, dict]:
 	)
 
 
-def prospects_without_activity(days: int = 30, readable_only: bool = False) -> list[str]:
+def prospects_without_activity(days: int = INACTIVE_DAYS, readable_only: bool = False) -> list[str]:
 	condition, values = without_activity_condition(days)
 	scope = f"and p.name in ({readable()})" if readable_only else ""
 	return frappe.db.sql_list(
