@@ -364,7 +364,7 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		self.assertTrue(lead)
 
 	def test_desk_in_french_at_a_glance(self):
-		"""Issue "a desk a sales team trusts": the workspace, the list, every tab of a form and the report,
+		"""A desk a sales team trusts at a glance: the workspace, the list, every tab of a form and the report,
 		in French on the demo data, at 1366 px and on a phone (390 px)."""
 		from prospect_crm.demo import load_demo_data
 		from prospect_crm.tests.utils import delete_demo_records
