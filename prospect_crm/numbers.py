@@ -30,6 +30,8 @@ OPEN_OPPORTUNITY_ROWS = f"`tabProspect Opportunity` row where {OPEN_OPPORTUNITY}
 OPEN_LEAD_ROWS = """`tabProspect Lead` row
 	where row.parenttype = 'Prospect' and coalesce(row.status, '') not in %(closed_lead)s
 		and exists (select 1 from `tabLead` l where l.name = row.lead)"""
+# The weighted pipeline of the rows a query groups: each amount weighed by its probability.
+WEIGHTED = "coalesce(sum(row.amount * coalesce(row.probability, 0) / 100), 0)"
 VALUES = {"closed_opportunity": CLOSED_OPPORTUNITY_STATUSES, "closed_lead": CLOSED_LEAD_STATUSES}
 
 
@@ -57,7 +59,7 @@ def pipeline(prospects: list[str], from_date=None, to_date=None) -> dict[str, di
 	}
 	for row in frappe.db.sql(
 		f"""select row.parent, count(*) as open_opportunities, coalesce(sum(row.amount), 0) as pipeline_amount,
-			coalesce(sum(row.amount * coalesce(row.probability, 0) / 100), 0) as weighted_amount,
+			{WEIGHTED} as weighted_amount,
 			min(row.expected_closing) as closing_from, max(row.expected_closing) as closing_to
 		from {OPEN_OPPORTUNITY_ROWS} and row.parent in %(names)s {closing}
 		group by row.parent""",
@@ -134,7 +136,7 @@ def weighted_pipeline(prospects_sql: str) -> float:
 	"""Open opportunities' amounts weighed by their probability, over the prospects `prospects_sql` selects."""
 	return flt(
 		frappe.db.sql(
-			f"""select coalesce(sum(row.amount * coalesce(row.probability, 0) / 100), 0)
+			f"""select {WEIGHTED}
 			from {OPEN_OPPORTUNITY_ROWS} and row.parent in ({prospects_sql})""",
 			VALUES,
 		)[0][0]
@@ -160,7 +162,7 @@ def pipeline_by_owner(prospects_sql: str, limit: int = 10) -> list[tuple]:
 	"""(prospect owner, open pipeline, weighted pipeline) of the owners with the largest open pipelines."""
 	return frappe.db.sql(
 		f"""select p.prospect_owner, coalesce(sum(row.amount), 0),
-			coalesce(sum(row.amount * coalesce(row.probability, 0) / 100), 0)
+			{WEIGHTED}
 		from `tabProspect Opportunity` row join `tabProspect` p on p.name = row.parent
 		where {OPEN_OPPORTUNITY} and row.parent in ({prospects_sql})
 		group by p.prospect_owner order by 2 desc limit {int(limit)}""",
@@ -172,7 +174,7 @@ def pipeline_by_stage(prospects_sql: str) -> list[tuple]:
 	"""(sales stage, open pipeline, weighted pipeline), in the order of the Sales Stage records."""
 	return frappe.db.sql(
 		f"""select row.stage, coalesce(sum(row.amount), 0),
-			coalesce(sum(row.amount * coalesce(row.probability, 0) / 100), 0)
+			{WEIGHTED}
 		from {OPEN_OPPORTUNITY_ROWS} and row.parent in ({prospects_sql})
 		group by row.stage
 		order by (select s.creation from `tabSales Stage` s where s.name = row.stage), row.stage""",
