@@ -470,10 +470,12 @@ def set_lead_prospect_from_rows() -> int:
 # ---- repair ----
 
 
-def rebuild_all(dry_run: bool = False, show_progress: bool = False) -> dict:
+def rebuild_all(dry_run: bool = False, show_progress: bool = False, commit_every: int = 0) -> dict:
 	"""Rebuild every prospect's rows from the Leads and Opportunities themselves. Idempotent.
 
-	Returns what changed (or would change): rows added, refreshed (values differed) and removed.
+	Returns what changed (or would change): rows added, refreshed (values differed) and removed. With
+	`commit_every` (a background repair), the changes are committed in chunks of that many rows, so that a run
+	killed half-way keeps what it did and holds no lock for long; a re-run does the rest.
 	"""
 	from frappe.utils import update_progress_bar
 
@@ -513,6 +515,8 @@ def rebuild_all(dry_run: bool = False, show_progress: bool = False) -> dict:
 					update_progress_bar(f"Repairing {kind.child_doctype} rows", position, len(changed))
 				prospect, values = wanted.get((kind.child_doctype, link_name), (None, {}))
 				place_row(kind, link_name, prospect, values)
+				if commit_every and (position + 1) % commit_every == 0:
+					frappe.db.commit()
 	if not dry_run:
 		# Recomputed from the rows, whatever drift an earlier direct database edit left behind.
 		refresh_pipeline_amount(frappe.get_all("Prospect", pluck="name"))

@@ -23,36 +23,62 @@ def on_site(context, function):
 
 @prospect_crm_group.command("repair")
 @click.option("--dry-run", is_flag=True, help="Show what would change without writing.")
+@click.option(
+	"--background", is_flag=True, help="Run it on a background worker (queue long) and follow its progress."
+)
+@click.option("--no-wait", is_flag=True, help="With --background: queue the job and return at once.")
 @pass_context
-def repair(context, dry_run=False):
+def repair(context, dry_run=False, background=False, no_wait=False):
 	"""Rebuild every prospect's lead and opportunity rows from the Leads and Opportunities, then link their
-	history (emails, events, comment copies) and recompute last and next activity and the owners' names."""
+	history (emails, events, comment copies) and recompute last and next activity and the owners' names.
+	Each step commits on its own: a run killed half-way is finished by running it again."""
 
 	def run(frappe):
-		from prospect_crm import desk, follow_up, history
-		from prospect_crm.backfill import rebuild_all
+		from prospect_crm import jobs
 
-		report = rebuild_all(dry_run=dry_run, show_progress=not dry_run)
+		if background:
+			job = jobs.enqueue_repair(dry_run=dry_run)
+			frappe.db.commit()
+			click.echo(f"queued as job {job.id} on queue long")
+			if not no_wait:
+				follow_job(job, jobs.repair_state)
+			return
+		result = jobs.repair(dry_run=dry_run, echo=click.echo)
+		report, linked = result["rows"], result["history"]
 		click.echo()
 		for kind in ("added", "refreshed", "removed"):
 			for doctype, prospect, link_name in report[kind]:
 				click.echo(f"{'would be ' if dry_run else ''}{kind}: {doctype} {link_name} in {prospect}")
 		total = sum(len(rows) for rows in report.values())
-		# History links are written in the same transaction (a dry run counts them, then rolls back).
-		linked = history.relink_all()
-		follow_up.refresh_all()
-		desk.fill_owner_names()
 		click.echo(
 			f"history: {linked['links']} email link(s), {linked['participants']} event participant(s), "
 			f"{linked['comments']} comment copy(ies) {'to add' if dry_run else 'added'}"
 		)
-		if dry_run:
-			frappe.db.rollback()
-		else:
-			frappe.db.commit()
 		click.echo(f"{total} row(s) {'to change' if dry_run else 'changed'}")
 
 	on_site(context, run)
+
+
+def follow_job(job, state, poll: float = 1.0, hint_after: float = 30) -> None:
+	"""Prints the job's progress until it ends; the job goes on if the command is interrupted."""
+	import time
+
+	started, last, hinted = time.monotonic(), None, False
+	while True:
+		status = job.get_status(refresh=True)
+		current = state()
+		if current and current.get("step") != last:
+			last = current.get("step")
+			click.echo(f"[{current['percent']:3d}%] {last}")
+		if status in ("finished", "failed", "stopped", "canceled"):
+			break
+		if status == "queued" and not hinted and time.monotonic() - started > hint_after:
+			hinted = True
+			click.echo("still queued: is a worker running for queue long? (bench worker, scripts/up)")
+		time.sleep(poll)
+	if status != "finished":
+		raise click.ClickException(f"the repair job ended as {status}; see the Error Log or the worker's log")
+	click.echo("repair finished")
 
 
 @prospect_crm_group.command("ownership")

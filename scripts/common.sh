@@ -40,6 +40,8 @@ fi
 : "${SITE:=prospect.localhost}"
 : "${TEST_SITE:=prospect-test.localhost}"
 : "${HTTP_PORT:=8000}"
+: "${SOCKETIO_PORT:=9000}"
+: "${WEB_WORKERS:=2}"
 : "${COMPANY_NAME:=Prospect Demo}"
 : "${COMPANY_ABBR:=PD}"
 : "${COUNTRY:=France}"
@@ -314,4 +316,18 @@ try:
 finally:
 	frappe.destroy()
 PY
+}
+
+# Earlier versions of `up` served the desk with `bench serve` and kept the wrapper's pid only: stop that
+# server's whole process group (the wrapper, Frappe's server and its reloader), so that it frees the port.
+stop_legacy_server() {
+	local pidfile="$BENCH_DIR/logs/prospect-crm-serve.pid" pid group
+	[ -f "$pidfile" ] || return 0
+	pid=$(cat "$pidfile")
+	if kill -0 "$pid" 2>/dev/null; then
+		group=$(ps -o pgid= -p "$pid" | tr -d ' ')
+		kill -TERM -- "-$group" 2>/dev/null || kill "$pid" 2>/dev/null || true
+		sleep 2
+	fi
+	rm -f "$pidfile"
 }

@@ -1,0 +1,78 @@
+"""The app's site-wide job, repair, in the foreground (`bench --site S prospect-crm repair`) or on an RQ
+worker (`repair --background`). Each step commits on its own (the rows in chunks), so a run killed half-way
+keeps what it finished and a re-run, idempotent, does the rest. Progress goes to the command's output, to
+the desk (Frappe's realtime progress, shown to the user who started it) and to the cache, where
+`repair --background` follows it."""
+
+import frappe
+from frappe import _
+
+REPAIR_JOB_ID = "prospect_crm_repair"
+STATE_KEY = "prospect_crm:repair_state"
+ROW_CHUNK = 500
+
+
+def repair(dry_run: bool = False, echo=None) -> dict:
+	"""Rebuild every prospect's lead and opportunity rows, link their history, recompute last and next
+	activity and the owners' names. A dry run writes nothing and says what would change."""
+	from prospect_crm import desk, follow_up, history
+	from prospect_crm.backfill import rebuild_all
+
+	steps = (
+		(_("Rows of leads and opportunities"), None),
+		(_("History of leads and opportunities"), None),
+		(_("Last and next activity"), follow_up.refresh_all),
+		(_("Owners' names"), desk.fill_owner_names),
+	)
+	result = {}
+	for position, (label, function) in enumerate(steps):
+		publish(position, len(steps), label, dry_run, echo)
+		if position == 0:
+			result["rows"] = rebuild_all(
+				dry_run=dry_run,
+				show_progress=bool(echo) and not dry_run,
+				commit_every=0 if dry_run else ROW_CHUNK,
+			)
+		elif position == 1:
+			# The links are written either way; a dry run counts them, then rolls back.
+			result["history"] = history.relink_all()
+		else:
+			function()
+		if not dry_run:
+			frappe.db.commit()
+	if dry_run:
+		frappe.db.rollback()
+	publish(len(steps), len(steps), _("Done"), dry_run, echo)
+	return result
+
+
+def publish(position: int, total: int, label: str, dry_run: bool, echo=None) -> None:
+	percent = int(position * 100 / total)
+	state = {"percent": percent, "step": label, "dry_run": dry_run, "done": position == total}
+	frappe.cache.set_value(STATE_KEY, state, expires_in_sec=24 * 3600)
+	frappe.publish_progress(percent, title=_("Repairing prospects"), description=label)
+	if echo:
+		echo(f"[{percent:3d}%] {label}")
+
+
+def enqueue_repair(dry_run: bool = False):
+	"""The repair as a background job on the long queue: one at a time per site (a second request while one is
+	queued or running is not queued again: that one is returned). Returns the RQ job."""
+	from frappe.utils.background_jobs import get_job, is_job_enqueued
+
+	if is_job_enqueued(REPAIR_JOB_ID):
+		return get_job(REPAIR_JOB_ID)
+	frappe.cache.delete_value(STATE_KEY)
+	return frappe.enqueue(
+		"prospect_crm.jobs.repair",
+		queue="long",
+		timeout=4 * 3600,
+		job_id=REPAIR_JOB_ID,
+		deduplicate=True,
+		dry_run=dry_run,
+	)
+
+
+def repair_state() -> dict | None:
+	# expires=True: read from Redis each time, never from this process's local copy (it is polled).
+	return frappe.cache.get_value(STATE_KEY, expires=True)
