@@ -96,7 +96,63 @@ mysql_root() {
 	fi
 }
 
+is_local_host() {
+	[ "$1" = "127.0.0.1" ] || [ "$1" = "localhost" ]
+}
+
+# A bare Debian machine: as root, what is missing comes from Debian's packages (yarn from npm), MariaDB gets the
+# character set Frappe needs in a configuration file of its own, and the local services are started; not as
+# root, the exact packages are named.
+ensure_system_packages() {
+	local missing=() redis_hostport="${REDIS_URL#redis://}"
+	redis_hostport="${redis_hostport%%/*}"
+	command -v git >/dev/null || missing+=(git)
+	command -v node >/dev/null || missing+=(nodejs npm)
+	command -v node >/dev/null && ! command -v npm >/dev/null && ! command -v yarn >/dev/null && missing+=(npm)
+	command -v mysql >/dev/null || missing+=(mariadb-client)
+	command -v crontab >/dev/null || missing+=(cron)
+	/usr/bin/python3 -c "import venv, ensurepip" 2>/dev/null || missing+=(python3-venv python3-dev)
+	if [ "$FRAPPE_MAJOR" -ge 16 ] && ! dpkg -s libmariadb-dev >/dev/null 2>&1; then missing+=(libmariadb-dev pkg-config build-essential); fi
+	if is_local_host "$DB_HOST" && ! mysql_root -e "select 1" >/dev/null 2>&1 && ! command -v mariadbd >/dev/null && ! command -v mysqld >/dev/null &&
+		! [ -x /usr/sbin/mariadbd ] && ! [ -x /usr/sbin/mysqld ]; then
+		missing+=(mariadb-server)
+	fi
+	if is_local_host "${redis_hostport%:*}" && ! (exec 3<>"/dev/tcp/${redis_hostport%:*}/${redis_hostport##*:}") 2>/dev/null &&
+		! command -v redis-server >/dev/null && ! [ -x /usr/bin/redis-server ]; then
+		missing+=(redis-server)
+	fi
+	if [ "${#missing[@]}" -gt 0 ]; then
+		[ "$AS_ROOT" = "1" ] || die "missing system packages; as root: apt-get install ${missing[*]}"
+		step "Installing Debian packages: ${missing[*]}"
+		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" \
+			>/dev/null || die "apt-get install ${missing[*]} failed"
+		done_step
+	fi
+	if ! command -v yarn >/dev/null; then
+		[ "$AS_ROOT" = "1" ] || die "yarn is missing; as root: npm install -g yarn"
+		npm install -g -s yarn >/dev/null || die "npm install -g yarn failed"
+	fi
+	local cnf=/etc/mysql/mariadb.conf.d/99-frappe-utf8mb4.cnf
+	if is_local_host "$DB_HOST" && [ "$AS_ROOT" = "1" ] && [ -d /etc/mysql/mariadb.conf.d ] && [ ! -f "$cnf" ] &&
+		! grep -rqs "^character-set-server *= *utf8mb4" /etc/mysql/; then
+		printf '[mysqld]\ncharacter-set-server = utf8mb4\ncollation-server = utf8mb4_unicode_ci\n\n[mysql]\ndefault-character-set = utf8mb4\n' >"$cnf"
+		echo "    wrote $cnf (Frappe's character set; takes effect when MariaDB starts)"
+	fi
+	if is_local_host "$DB_HOST" && ! mysql_root -e "select 1" >/dev/null 2>&1 && [ "$AS_ROOT" = "1" ]; then
+		step "Starting MariaDB"
+		service mariadb start >/dev/null 2>&1 || service mysql start >/dev/null 2>&1 || die "cannot start MariaDB"
+		done_step
+	fi
+	if is_local_host "${redis_hostport%:*}" && [ "$AS_ROOT" = "1" ] &&
+		! (exec 3<>"/dev/tcp/${redis_hostport%:*}/${redis_hostport##*:}") 2>/dev/null; then
+		step "Starting Redis"
+		service redis-server start >/dev/null 2>&1 || redis-server --daemonize yes >/dev/null || die "cannot start Redis"
+		done_step
+	fi
+}
+
 check_prerequisites() {
+	ensure_system_packages
 	step "Checking prerequisites (MariaDB, Redis, node, yarn, git)"
 	command -v git >/dev/null || die "git is missing: apt-get install git"
 	command -v node >/dev/null || die "node is missing: install Node.js 18 or 20 (apt-get install nodejs)"
