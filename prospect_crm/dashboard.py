@@ -12,6 +12,7 @@ def card(value, fieldtype: str, route: list | None = None, route_options: dict |
 
 
 @frappe.whitelist()
+@frappe.read_only()
 def get_open_prospects(filters=None) -> dict:
 	"""Open or engaged prospects the user may read."""
 	filters = {"status": ("in", numbers.FOLLOWED_STATUSES)}
@@ -24,6 +25,7 @@ def get_open_prospects(filters=None) -> dict:
 
 
 @frappe.whitelist()
+@frappe.read_only()
 def weighted_pipeline(filters=None) -> dict:
 	"""The weighted pipeline of the prospects the user may read."""
 	value = numbers.weighted_pipeline(numbers.readable())
@@ -31,6 +33,7 @@ def weighted_pipeline(filters=None) -> dict:
 
 
 @frappe.whitelist()
+@frappe.read_only()
 def closing_this_month(filters=None) -> dict:
 	"""The open pipeline of the readable prospects expected to close this month."""
 	first, last = numbers.this_month()
@@ -44,6 +47,7 @@ def closing_this_month(filters=None) -> dict:
 
 
 @frappe.whitelist()
+@frappe.read_only()
 def without_activity(filters=None) -> dict:
 	"""Open or engaged prospects the user may read without activity for 30 days; the card opens them."""
 	names = numbers.prospects_without_activity(numbers.INACTIVE_DAYS, readable_only=True)
@@ -52,6 +56,7 @@ def without_activity(filters=None) -> dict:
 	return card(len(names), "Int", ["List", "Prospect"], route_options)
 
 
+@frappe.read_only()
 def get_stats(inactive_days: int = numbers.INACTIVE_DAYS) -> dict:
 	"""Counts for `bench prospect-crm stats`: prospects, rows, open pipeline, prospects without activity
 	(prospect_crm.numbers's definitions)."""

@@ -11,6 +11,7 @@ from prospect_crm import numbers
 
 
 @frappe.whitelist()
+@frappe.read_only()
 def get(
 	chart_name=None,
 	chart=None,

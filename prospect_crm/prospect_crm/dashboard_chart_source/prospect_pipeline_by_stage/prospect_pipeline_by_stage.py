@@ -13,6 +13,7 @@ from prospect_crm.prospect_crm.dashboard_chart_source.prospect_pipeline_by_owner
 
 
 @frappe.whitelist()
+@frappe.read_only()
 def get(
 	chart_name=None,
 	chart=None,
