@@ -436,6 +436,28 @@ def link_matching_prospects(communication, method=None) -> None:
 # ---- existing data ----
 
 
+def members_with_history(doctype: str, names: list[str], chunk: int = 1000) -> set[str]:
+	"""The `doctype` documents among `names` that `joined` has anything to do for: referenced or linked by an
+	email, commented, taking part in an event, or with an open task."""
+	found = set()
+	for start in range(0, len(names), chunk):
+		values = {"doctype": doctype, "names": names[start : start + chunk]}
+		for statement in (
+			"""select reference_name from `tabCommunication`
+			where reference_doctype = %(doctype)s and reference_name in %(names)s""",
+			"""select link_name from `tabCommunication Link`
+			where link_doctype = %(doctype)s and link_name in %(names)s and parenttype = 'Communication'""",
+			"""select reference_name from `tabComment`
+			where reference_doctype = %(doctype)s and reference_name in %(names)s and comment_type = 'Comment'""",
+			"""select reference_docname from `tabEvent Participants`
+			where reference_doctype = %(doctype)s and reference_docname in %(names)s""",
+			"""select reference_name from `tabToDo`
+			where reference_type = %(doctype)s and reference_name in %(names)s and status = 'Open'""",
+		):
+			found.update(frappe.db.sql(statement, values, pluck=True))
+	return found
+
+
 def relink_all(match_emails: bool = True) -> dict:
 	"""The links above for what existed before: every member's history on its prospect (install, patch,
 	repair) and, with `match_emails` (repair), every email matched by address, which reads the whole mail
@@ -449,10 +471,15 @@ def relink_all(match_emails: bool = True) -> dict:
 		("Prospect Lead", "lead", "Lead"),
 		("Prospect Opportunity", "opportunity", "Opportunity"),
 	):
-		for member, prospect in frappe.get_all(
+		members = frappe.get_all(
 			child, filters={"parenttype": "Prospect"}, fields=[field, "parent"], as_list=True
-		):
-			joined(doctype, member, prospect)
+		)
+		# Only members with a history have something to link: a few statements per 1,000 members find them,
+		# instead of several per member.
+		with_history = members_with_history(doctype, [member for member, _prospect in members])
+		for member, prospect in members:
+			if member in with_history:
+				joined(doctype, member, prospect)
 	if match_emails:
 		link_stored_emails()
 	return {

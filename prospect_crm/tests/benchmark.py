@@ -590,3 +590,248 @@ def rest_load(url: str, headers: dict, clients: int, seconds: float) -> float:
 	if errors:
 		raise RuntimeError(f"{len(errors)} requests failed, the first: {errors[0]}")
 	return done[0] / elapsed
+
+
+class Statements(CountQueries):
+	"""CountQueries that also keeps each statement's values and time, to EXPLAIN the slowest SELECT."""
+
+	def __enter__(self):
+		super().__enter__()
+		self.timed = []
+		counting = self.db.sql
+
+		def timing(*args, **kwargs):
+			start = time.perf_counter()
+			try:
+				return counting(*args, **kwargs)
+			finally:
+				values = args[1] if len(args) > 1 else kwargs.get("values")
+				self.timed.append(
+					(time.perf_counter() - start, args[0] if args else kwargs.get("query"), values)
+				)
+
+		self.db.sql = timing
+		return self
+
+	def plan(self) -> list[dict]:
+		"""EXPLAIN of the slowest SELECT sent: per table, how MariaDB reads it (type, key) and how many rows."""
+		selects = [t for t in self.timed if str(t[1]).lstrip().lower().startswith("select")]
+		if not selects:
+			return []
+		_elapsed, query, values = max(selects, key=lambda t: t[0])
+		if hasattr(
+			query, "walk"
+		):  # a query builder object: its SQL and parameters as frappe.db.sql sends them
+			query, values = query.walk()
+		try:
+			# frappe.db.sql wraps a lone None into a tuple of one value: pass values only when there are some.
+			rows = frappe.db.sql(f"explain {query}", *([values] if values else []), as_dict=True)
+		except Exception as e:
+			return [{"error": str(e), "query": str(query)[:400], "values": str(values)[:200]}]
+		return [
+			{
+				"table": row.get("table"),
+				"type": row.get("type"),
+				"key": row.get("key"),
+				"rows": row.get("rows"),
+				"extra": row.get("Extra"),
+			}
+			for row in rows
+		]
+
+
+def peak_rss_mb() -> float:
+	import resource
+
+	return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@test_site_only
+def scale(prospects: int = 100000, rows: int = 1000000, repeat: int = 5) -> None:
+	"""10. prospect_crm at scale: `prospects` prospects in 10 territories and four statuses, `rows` lead and
+	opportunity rows in all (half each, every row with its Lead or Opportunity), written with bulk inserts.
+	Then the paths a team uses every day, each a median time, its statement count and the query plan of its
+	slowest SELECT: the list view's first page filtered by territory and status sorted by modified and its
+	count, the Prospect Pipeline report (no filter, then one territory), `prospect-crm stats`,
+	`repair --dry-run` (with the process's peak memory), a back-fill save and find_duplicates. The generated
+	data is deleted afterwards."""
+	from frappe.desk.query_report import run as run_report
+
+	from prospect_crm import duplicates, jobs
+	from prospect_crm.dashboard import get_stats
+
+	frappe.set_user("Administrator")
+	comp, currency, owner = company(), frappe.db.get_default("currency") or "EUR", "Administrator"
+	territories = []
+	for i in range(10):
+		name = f"Bench Territory {i}"
+		if not frappe.db.exists("Territory", name):
+			frappe.get_doc(
+				{"doctype": "Territory", "territory_name": name, "parent_territory": "All Territories"}
+			).insert(ignore_permissions=True)
+		territories.append(name)
+	statuses = ("Open", "Engaged", "Lost", "Dormant")
+	base = time.time()
+	started = time.perf_counter()
+
+	def stamp(i):
+		return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(base - i))
+
+	names = [f"BSCALE {i:07d}" for i in range(prospects)]
+	for start in range(0, prospects, 10000):
+		frappe.db.bulk_insert(
+			"Prospect",
+			[*STANDARD_COLUMNS, "company_name", "company", "territory", "status", "prospect_owner"],
+			[
+				(n, stamp(i), stamp(i), owner, owner, 0, n, comp, territories[i % 10], statuses[i % 4], owner)
+				for i, n in enumerate(names[start : start + 10000], start)
+			],
+		)
+	per_kind = rows // 2
+	# Prospect Opportunity may be named by a sequence (autoincrement): numbers far above it, never reached.
+	numbered = frappe.get_meta("Prospect Opportunity").autoname == "autoincrement"
+
+	def row_name(i):
+		return 9_000_000_000 + i if numbered else f"BSCALE-PO-{i:07d}"
+
+	lead_status = ("Lead", "Open", "Replied", "Opportunity")
+	for start in range(0, per_kind, 10000):
+		chunk = range(start, min(start + 10000, per_kind))
+		leads = [(f"BSCALE-LEAD-{i:07d}", names[i % prospects], i) for i in chunk]
+		frappe.db.bulk_insert(
+			"Lead",
+			[*STANDARD_COLUMNS, "first_name", "lead_name", "status", "company", "prospect"],
+			[
+				(
+					n,
+					stamp(i),
+					stamp(i),
+					owner,
+					owner,
+					0,
+					f"Bench {i}",
+					f"Bench {i}",
+					lead_status[i % 4],
+					comp,
+					p,
+				)
+				for n, p, i in leads
+			],
+		)
+		frappe.db.bulk_insert(
+			"Prospect Lead",
+			[*CHILD_COLUMNS, "lead", "lead_name", "status"],
+			[
+				(f"BSCALE-PL-{i:07d}", stamp(i), stamp(i), owner, owner, 0, i // prospects + 1, p, "Prospect")
+				+ ("leads", n, f"Bench {i}", lead_status[i % 4])
+				for n, p, i in leads
+			],
+		)
+		opportunities = [(f"BSCALE-OPP-{i:07d}", names[i % prospects], i) for i in chunk]
+		frappe.db.bulk_insert(
+			"Opportunity",
+			[*STANDARD_COLUMNS, "opportunity_from", "party_name", "company", "opportunity_amount"]
+			+ ["status", "currency", "probability"],
+			[
+				(
+					n,
+					stamp(i),
+					stamp(i),
+					owner,
+					owner,
+					0,
+					"Prospect",
+					p,
+					comp,
+					100 + i % 900,
+					"Open",
+					currency,
+					50,
+				)
+				for n, p, i in opportunities
+			],
+		)
+		frappe.db.bulk_insert(
+			"Prospect Opportunity",
+			[*CHILD_COLUMNS, "opportunity", "amount", "probability", "status"],
+			[
+				(row_name(i), stamp(i), stamp(i), owner, owner, 0, i // prospects + 1, p, "Prospect")
+				+ ("opportunities", n, 100 + i % 900, 50, "Open")
+				for n, p, i in opportunities
+			],
+		)
+		frappe.db.commit()
+	emit("scale: data written", {"k": prospects, "rows": rows, "ms": (time.perf_counter() - started) * 1000})
+
+	def timed(label: str, operation, times: int = repeat, **extra) -> None:
+		durations, counts = [], []
+		operation()  # warm-up
+		for _ in range(times):
+			with Statements() as statements:
+				start = time.perf_counter()
+				operation()
+				durations.append((time.perf_counter() - start) * 1000)
+			counts.append(statements.count)
+			frappe.db.rollback()
+		emit(
+			f"scale: {label}",
+			{
+				"k": prospects,
+				"rows": rows,
+				"ms": statistics.median(durations),
+				"queries": statistics.median(counts),
+				"runs": times,
+				"plan": statements.plan(),
+				**extra,
+			},
+		)
+
+	list_fields = ["name", "status", "territory", "prospect_owner", "open_pipeline_amount", "modified"]
+	list_filters = {"territory": territories[3], "status": "Open"}
+	timed(
+		"list view, first page",
+		lambda: frappe.get_list(
+			"Prospect", fields=list_fields, filters=list_filters, order_by="modified desc", limit=20
+		),
+	)
+	timed("list view, count", lambda: frappe.db.count("Prospect", list_filters))
+	timed("Prospect Pipeline report, no filter", lambda: run_report("Prospect Pipeline", filters={}), 3)
+	timed(
+		"Prospect Pipeline report, one territory",
+		lambda: run_report("Prospect Pipeline", filters={"territory": territories[3]}),
+		3,
+	)
+	timed("prospect-crm stats", get_stats, 3)
+	rss_before = peak_rss_mb()
+	timed("repair --dry-run", lambda: jobs.repair(dry_run=True), 1)
+	emit(
+		"scale: repair peak memory",
+		{"k": prospects, "rows": rows, "mb": peak_rss_mb(), "before_mb": rss_before},
+	)
+	saved = []
+
+	def backfill_save():
+		opportunity = frappe.get_doc(
+			{
+				"doctype": "Opportunity",
+				"opportunity_from": "Prospect",
+				"party_name": names[prospects // 2],
+				"company": comp,
+				"opportunity_amount": 500,
+				"currency": currency,
+			}
+		).insert(ignore_permissions=True)
+		saved.append(opportunity.name)
+
+	timed("back-fill save (new opportunity)", backfill_save)
+	timed("find_duplicates", lambda: duplicates.find_candidates(prospect=names[prospects // 3]))
+
+	for doctype, condition in (
+		("Prospect Opportunity", "parent like 'BSCALE %%'"),
+		("Prospect Lead", "parent like 'BSCALE %%'"),
+		("Opportunity", "name like 'BSCALE-OPP-%%'"),
+		("Lead", "name like 'BSCALE-LEAD-%%'"),
+		("Prospect", "name like 'BSCALE %%'"),
+	):
+		frappe.db.sql(f"delete from `tab{doctype}` where {condition}")
+		frappe.db.commit()

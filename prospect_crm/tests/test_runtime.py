@@ -193,13 +193,14 @@ class TestProcessSet(FrappeTestCase):
 				"email_account_name": f"PCRM unreachable {self.http_port}",
 				"email_id": "crm-unreachable@example.com",
 				"enable_outgoing": 1,
-				"default_outgoing": 1,
+				"default_outgoing": 0,  # the site's default account stays the default; the email names this one
 				"smtp_server": "127.0.0.1",
 				"smtp_port": free_port(),  # nothing listens there
 				"no_smtp_authentication": 1,
 				"enable_incoming": 0,
 			}
 		).insert(ignore_permissions=True)
+		self.addCleanup(forget_outgoing_accounts)
 		self.addCleanup(frappe.db.commit)
 		self.addCleanup(frappe.delete_doc, "Email Account", account.name, force=True, ignore_permissions=True)
 		prefix = committed_data_prefix(self, "PCRM Mail")
@@ -215,6 +216,7 @@ class TestProcessSet(FrappeTestCase):
 				"doctype": "Prospect",
 				"name": prospect,
 				"recipients": "buyer@example.com",
+				"sender": account.email_id,
 				"subject": f"{prefix} proposal",
 				"content": "Hello",
 				"send_email": 1,
@@ -307,6 +309,12 @@ def scheduler_for_this_site(tick: int):
 		for path, original in originals.items():
 			with open(path, "w") as f:
 				f.write(original)
+
+
+def forget_outgoing_accounts():
+	"""Frappe keeps the outgoing accounts it looked up in the process: forget the one deleted."""
+	if hasattr(frappe.local, "outgoing_email_account"):
+		del frappe.local.outgoing_email_account
 
 
 def zombie(pid: int) -> bool:
