@@ -1,0 +1,273 @@
+"""A read replica, for real: the test starts two MariaDB servers of its own on free ports (never the machine's
+shared one), a primary with a binary log and a read-only replica replicating from it, creates a site with
+ERPNext and prospect_crm on the primary, and configures Frappe's `read_from_replica`. The Prospect Pipeline
+report and the workspace's numbers then reach the replica (its query counters move, the primary's do not),
+while a write goes to the primary and reaches the replica through replication."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pymysql
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import get_bench_path
+
+from prospect_crm.tests.server import artifacts_dir, frappe_cli, free_port
+
+SITE = "prospect-replica.localhost"
+ADMIN = ("pcrm_admin", "pcrm_admin")
+REPLICATION = ("pcrm_repl", "pcrm_repl")
+
+
+def mariadb_binary(name: str) -> str:
+	for candidate in (shutil.which(name), f"/usr/sbin/{name}", f"/usr/bin/{name}"):
+		if candidate and os.path.exists(candidate):
+			return candidate
+	raise AssertionError(f"{name} not found: the replica test needs the MariaDB server package")
+
+
+class TestReadReplica(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.bench = get_bench_path()
+		cls.base = artifacts_dir("replica", os.path.basename(cls.bench))
+		shutil.rmtree(cls.base, ignore_errors=True)
+		os.makedirs(cls.base)
+		cls.servers = []
+		cls.addClassCleanup(cls.tear_down_servers)
+		cls.primary = cls.start_server(
+			"primary", server_id=11, extra=["--log-bin=bin", "--binlog-format=ROW"]
+		)
+		cls.replica = cls.start_server("replica", server_id=12, extra=["--read-only=1"])
+		cls.sql(
+			cls.primary,
+			f"CREATE USER '{REPLICATION[0]}'@'%' IDENTIFIED BY '{REPLICATION[1]}'",
+			f"GRANT REPLICATION SLAVE ON *.* TO '{REPLICATION[0]}'@'%'",
+			*(
+				statement
+				for host in ("%", "localhost")
+				for statement in (
+					f"CREATE USER '{ADMIN[0]}'@'{host}' IDENTIFIED BY '{ADMIN[1]}'",
+					f"GRANT ALL ON *.* TO '{ADMIN[0]}'@'{host}' WITH GRANT OPTION",
+				)
+			),
+		)
+		cls.sql(
+			cls.replica,
+			f"CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={cls.primary}, "
+			f"MASTER_USER='{REPLICATION[0]}', MASTER_PASSWORD='{REPLICATION[1]}', MASTER_USE_GTID=slave_pos",
+			"START SLAVE",
+		)
+		cls.addClassCleanup(cls.remove_site)
+		cls.cli(
+			"new-site",
+			SITE,
+			"--force",
+			"--db-host",
+			"127.0.0.1",
+			"--db-port",
+			str(cls.primary),
+			"--db-root-username",
+			ADMIN[0],
+			"--db-root-password",
+			ADMIN[1],
+			"--admin-password",
+			"admin",
+			"--install-app",
+			"erpnext",
+			site=None,
+		)
+		cls.cli("install-app", "prospect_crm")
+		cls.cli("set-config", "read_from_replica", "1", "--parse")
+		cls.cli("set-config", "replica_host", "127.0.0.1")
+		cls.cli("set-config", "replica_db_port", str(cls.replica), "--parse")
+		cls.wait_for_replication()
+
+	# ---- servers ----
+	@classmethod
+	def start_server(cls, name: str, server_id: int, extra: list[str]) -> int:
+		datadir, port = os.path.join(cls.base, name), free_port()
+		install = subprocess.run(
+			[
+				mariadb_binary("mariadb-install-db"),
+				"--no-defaults",
+				f"--datadir={datadir}",
+				"--auth-root-authentication-method=normal",
+				"--skip-test-db",
+			],
+			capture_output=True,
+			text=True,
+		)
+		assert install.returncode == 0, install.stdout + install.stderr
+		log = open(os.path.join(cls.base, f"{name}.log"), "w")
+		process = subprocess.Popen(
+			[
+				mariadb_binary("mariadbd"),
+				"--no-defaults",
+				f"--datadir={datadir}",
+				f"--port={port}",
+				"--bind-address=127.0.0.1",
+				f"--socket={os.path.join(cls.base, name + '.sock')}",
+				f"--pid-file={os.path.join(cls.base, name + '.pid')}",
+				f"--server-id={server_id}",
+				"--character-set-server=utf8mb4",
+				"--collation-server=utf8mb4_unicode_ci",
+				*extra,
+			],
+			cwd=datadir,
+			stdout=log,
+			stderr=subprocess.STDOUT,
+		)
+		cls.servers.append((process, log))
+		deadline = time.time() + 60
+		while time.time() < deadline:
+			try:
+				pymysql.connect(host="127.0.0.1", port=port, user="root", password="").close()
+				return port
+			except pymysql.MySQLError:
+				assert process.poll() is None, f"the {name} server stopped; see {log.name}"
+				time.sleep(0.3)
+		raise AssertionError(f"the {name} server did not start; see {log.name}")
+
+	@classmethod
+	def tear_down_servers(cls):
+		for process, log in cls.servers:
+			process.terminate()
+			try:
+				process.wait(timeout=60)
+			except subprocess.TimeoutExpired:
+				process.kill()
+				process.wait()
+			log.close()
+
+	@classmethod
+	def remove_site(cls):
+		# Its database lived on the servers stopped above; only the site's folder remains.
+		shutil.rmtree(os.path.join(cls.bench, "sites", SITE), ignore_errors=True)
+
+	@staticmethod
+	def sql(port: int, *statements: str) -> list:
+		connection = pymysql.connect(host="127.0.0.1", port=port, user="root", password="", autocommit=True)
+		try:
+			with connection.cursor() as cursor:
+				for statement in statements:
+					cursor.execute(statement)
+				return cursor.fetchall()
+		finally:
+			connection.close()
+
+	@classmethod
+	def wait_for_replication(cls, seconds: int = 120) -> None:
+		deadline = time.time() + seconds
+		while time.time() < deadline:
+			primary = cls.sql(cls.primary, "select @@gtid_binlog_pos")[0][0]
+			replica = cls.sql(cls.replica, "select @@gtid_slave_pos")[0][0]
+			if primary == replica:
+				return
+			time.sleep(0.5)
+		raise AssertionError(f"the replica did not catch up; see {cls.base}/replica.log")
+
+	@classmethod
+	def cli(cls, *args: str, site: str | None = SITE) -> str:
+		result = frappe_cli(site, *args) if site else frappe_cli_without_site(*args)
+		assert result.returncode == 0, (
+			f"bench {' '.join(args)}: {result.stdout[-2000:]} {result.stderr[-2000:]}"
+		)
+		return result.stdout
+
+	# ---- the test ----
+	def test_reads_reach_the_replica_and_writes_the_primary(self):
+		code = f"""
+import json, pymysql, frappe
+
+def counters(port):
+	connection = pymysql.connect(host="127.0.0.1", port=port, user="root", password="")
+	with connection.cursor() as cursor:
+		cursor.execute("show global status where Variable_name in ('Com_select', 'Com_insert')")
+		values = {{name: int(value) for name, value in cursor.fetchall()}}
+	connection.close()
+	return values
+
+def fresh():
+	# Each read as its own request: Frappe swaps to the replica once per request (connect_replica).
+	frappe.destroy()
+	frappe.init(site={SITE!r}, sites_path=".")
+	frappe.connect()
+	frappe.set_user("Administrator")
+
+def moved(operation):
+	fresh()
+	before = {{"primary": counters({self.primary}), "replica": counters({self.replica})}}
+	operation()
+	after = {{"primary": counters({self.primary}), "replica": counters({self.replica})}}
+	return {{server: {{k: after[server][k] - before[server][k] for k in after[server]}} for server in after}}
+
+frappe.init(site={SITE!r}, sites_path=".")
+frappe.connect()
+frappe.set_user("Administrator")
+from frappe.desk.query_report import run
+from prospect_crm import dashboard
+frappe.db.bulk_insert(
+	"Prospect",
+	["name", "creation", "modified", "owner", "modified_by", "company_name", "status"],
+	[(f"Replica Co {{i}}", frappe.utils.now(), frappe.utils.now(), "Administrator", "Administrator",
+		f"Replica Co {{i}}", "Open") for i in range(20)],
+)
+frappe.db.commit()
+result = {{
+	"report": moved(lambda: run("Prospect Pipeline", filters={{}})),
+	"open prospects card": moved(dashboard.get_open_prospects),
+	"weighted pipeline card": moved(dashboard.weighted_pipeline),
+}}
+todo = {{}}
+def write():
+	todo["name"] = frappe.get_doc({{"doctype": "ToDo", "description": "replica probe"}}).insert().name
+	frappe.db.commit()
+result["write"] = moved(write)
+result["todo"] = todo["name"]
+print(json.dumps(result))
+frappe.destroy()
+"""
+		out = subprocess.run(
+			[sys.executable, "-c", code],
+			cwd=os.path.join(self.bench, "sites"),
+			capture_output=True,
+			text=True,
+			timeout=300,
+		)
+		self.assertEqual(out.returncode, 0, out.stderr[-3000:])
+		result = json.loads(out.stdout.strip().splitlines()[-1])
+		for reads, at_least in (("report", 2), ("open prospects card", 1), ("weighted pipeline card", 1)):
+			replica, primary = result[reads]["replica"]["Com_select"], result[reads]["primary"]["Com_select"]
+			self.assertGreaterEqual(replica, at_least, f"{reads} read from the replica: {result[reads]}")
+			self.assertLess(
+				primary, replica, f"{reads} read from the replica, not the primary: {result[reads]}"
+			)
+		self.assertGreaterEqual(result["write"]["primary"]["Com_insert"], 1, result["write"])
+		# The replica takes no client writes (read-only); it gets the write through replication only.
+		self.assertEqual(self.sql(self.replica, "select @@read_only"), ((1,),))
+		self.wait_for_replication()
+		with open(os.path.join(self.bench, "sites", SITE, "site_config.json")) as f:
+			database = json.load(f)["db_name"]
+		self.assertEqual(
+			self.sql(
+				self.replica, f"select name from `{database}`.`tabToDo` where name = '{result['todo']}'"
+			),
+			((result["todo"],),),
+			"the write reached the replica through replication",
+		)
+
+
+def frappe_cli_without_site(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+	bench = get_bench_path()
+	return subprocess.run(
+		[f"{bench}/env/bin/python", "-m", "frappe.utils.bench_helper", "frappe", *args],
+		cwd=f"{bench}/sites",
+		capture_output=True,
+		text=True,
+		timeout=timeout,
+	)
