@@ -369,11 +369,19 @@ def scale_section(ours: dict) -> str | None:
 		SCALE_START,
 		"## At scale",
 		"",
-		f"{size.get('k', '?'):,} prospects in 10 territories and 4 statuses, {size.get('rows', '?'):,} lead and "
+		f"Measured by `scripts/benchmark` (`BENCH_SCALE`) on {datetime.now(timezone.utc):%Y-%m-%d}, prospect_crm's "
+		f"site only: {size.get('k', '?'):,} prospects in 10 territories and 4 statuses, {size.get('rows', '?'):,} lead and "
 		"opportunity rows (half each, every row with its Lead or Opportunity), written with bulk inserts"
 		+ (f" in {written['ms'] / 1000:.0f} s" if written else "")
 		+ ". Median times inside the site process; statements sent; the query plan (EXPLAIN) of the slowest "
-		"SELECT of each operation.",
+		"SELECT of each operation."
+		+ (
+			f" MariaDB's InnoDB buffer pool: {written['buffer_pool_mb']:.0f} MB (MariaDB's default is 128 MB, in"
+			" which tables of this size do not fit, so site-wide reads go to disk; production servers give it"
+			" most of the machine's memory)."
+			if written and written.get("buffer_pool_mb")
+			else ""
+		),
 		"",
 		"| operation | median | statements | query plan of its slowest SELECT |",
 		"| --- | ---: | ---: | --- |",

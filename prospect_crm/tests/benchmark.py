@@ -761,7 +761,11 @@ def scale(prospects: int = 100000, rows: int = 1000000, repeat: int = 5) -> None
 			],
 		)
 		frappe.db.commit()
-	emit("scale: data written", {"k": prospects, "rows": rows, "ms": (time.perf_counter() - started) * 1000})
+	pool = frappe.db.sql("select @@innodb_buffer_pool_size")[0][0] / 1024 / 1024
+	emit(
+		"scale: data written",
+		{"k": prospects, "rows": rows, "ms": (time.perf_counter() - started) * 1000, "buffer_pool_mb": pool},
+	)
 
 	def timed(label: str, operation, times: int = repeat, **extra) -> None:
 		durations, counts = [], []
