@@ -85,6 +85,8 @@ class ProcessSet:
 
 	def environment(self, name: str) -> dict[str, str]:
 		env = dict(os.environ)
+		# Frappe runs background jobs as tests when CI is set (no email leaves, for one): never in this set.
+		env.pop("CI", None)
 		if name == "web":
 			# Without nginx in front, the desk reaches socket.io on its own port (as under `bench serve`).
 			env["DEV_SERVER"] = "1"
