@@ -124,9 +124,14 @@ class ProcessSet:
 				)
 			with open(self.pid_file(name), "w") as f:
 				f.write(str(process.pid))
-		for name in NAMES:
-			getattr(self, f"wait_{name}")()
-			print(f"  {name:<9} pid {self.pid(name):<8} log {self.log_file(name)}", flush=True)
+		try:
+			for name in NAMES:
+				getattr(self, f"wait_{name}")()
+				print(f"  {name:<9} pid {self.pid(name):<8} log {self.log_file(name)}", flush=True)
+		except Failure:
+			# No half-started set: what did start is stopped again.
+			self.stop(quiet=True)
+			raise
 
 	def stop(self, quiet: bool = False) -> None:
 		for name in NAMES:
