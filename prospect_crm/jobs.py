@@ -18,26 +18,28 @@ def repair(dry_run: bool = False, echo=None) -> dict:
 	from prospect_crm import desk, follow_up, history
 	from prospect_crm.backfill import rebuild_all
 
+	result = {}
+
+	def rows():
+		result["rows"] = rebuild_all(
+			dry_run=dry_run,
+			show_progress=bool(echo) and not dry_run,
+			commit_every=0 if dry_run else ROW_CHUNK,
+		)
+
+	def links():
+		# The links are written either way; a dry run counts them, then rolls back.
+		result["history"] = history.relink_all()
+
 	steps = (
-		(_("Rows of leads and opportunities"), None),
-		(_("History of leads and opportunities"), None),
+		(_("Rows of leads and opportunities"), rows),
+		(_("History of leads and opportunities"), links),
 		(_("Last and next activity"), follow_up.refresh_all),
 		(_("Owners' names"), desk.fill_owner_names),
 	)
-	result = {}
-	for position, (label, function) in enumerate(steps):
+	for position, (label, step) in enumerate(steps):
 		publish(position, len(steps), label, dry_run, echo)
-		if position == 0:
-			result["rows"] = rebuild_all(
-				dry_run=dry_run,
-				show_progress=bool(echo) and not dry_run,
-				commit_every=0 if dry_run else ROW_CHUNK,
-			)
-		elif position == 1:
-			# The links are written either way; a dry run counts them, then rolls back.
-			result["history"] = history.relink_all()
-		else:
-			function()
+		step()
 		if not dry_run:
 			frappe.db.commit()
 	if dry_run:

@@ -174,9 +174,15 @@ class ProcessSet:
 		self.wait("worker", seconds, lambda: pid in self.site_call("worker_pids"))
 
 	def wait_schedule(self, seconds: int = 30) -> None:
-		# Frappe 15.19 has no scheduler lock to look at ("running": None): the process being alive counts.
-		self.wait("schedule", seconds, lambda: self.site_call("scheduler_state")["running"] is not False)
-		state = self.site_call("scheduler_state")
+		states = []
+
+		def running() -> bool:
+			states.append(self.site_call("scheduler_state"))
+			# Frappe 15.19 has no scheduler lock to look at ("running": None): the process being alive counts.
+			return states[-1]["running"] is not False
+
+		self.wait("schedule", seconds, running)
+		state = states[-1]
 		if not state["enabled"]:
 			raise Failure(f"the scheduler runs but is disabled for {self.site}: {state}")
 
