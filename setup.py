@@ -17,6 +17,8 @@ setup(
 	author="prospect_crm contributors",
 	author_email="prospect-crm@users.noreply.github.com",
 	packages=find_packages(),
+	license="GPL-3.0-only",
+	classifiers=["License :: OSI Approved :: GNU General Public License v3 (GPLv3)"],
 	zip_safe=False,
 	include_package_data=True,
 	install_requires=install_requires,

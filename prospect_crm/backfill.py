@@ -13,6 +13,8 @@ from frappe.query_builder.functions import Coalesce, Max
 from frappe.utils import flt, now
 
 from prospect_crm import contacts, history
+from prospect_crm.batches import in_batches, keyset
+from prospect_crm.busy import retryable
 
 
 @dataclass(frozen=True)
@@ -72,22 +74,52 @@ NUMERIC_TYPES = ("Currency", "Float", "Percent", "Int", "Check")
 def refresh_lead_row(lead, method=None):
 	"""Lead.on_update: the lead's row goes to its prospect (added, refreshed, moved or removed); when the
 	lead changes prospect, its opportunities follow it."""
+	before = saved_before(lead)
 	moved = place_row(
-		LEAD_ROW, lead.name, lead.get("prospect"), LEAD_ROW.values_from(lead), carry=not is_new(lead)
+		LEAD_ROW,
+		lead.name,
+		lead.get("prospect"),
+		LEAD_ROW.values_from(lead),
+		carry=not is_new(lead),
+		current=not is_new(lead),
+		previous=before.get("prospect") if before else None,
 	)
 	if moved and not is_new(lead):
 		refresh_opportunities_of_leads([lead.name])
 
 
+def refresh_lead_rows(names: Iterable[str]) -> None:
+	"""Rows of leads whose values ERPNext changed without saving them (their status, set with db_set by
+	Lead.set_status(update=True) when an Opportunity or Quotation is made for the lead, and by Customer when a
+	lead becomes a customer): refreshed from the leads as they are now, in this transaction."""
+	names = sorted({name for name in names if name})
+	if names:
+		fix_group(LEAD_ROW, names)
+
+
+def refresh_row_of_customer_lead(customer, method=None):
+	"""Customer.after_insert / on_update: ERPNext has just set its lead's status to Converted."""
+	if customer.get("lead_name"):
+		refresh_lead_rows([customer.lead_name])
+
+
 def remove_lead_row(lead, method=None):
 	"""Lead.on_trash: a deleted lead leaves its prospect; the prospect itself is never deleted, and keeps the
 	lead's emails and events on its timeline."""
-	place_row(LEAD_ROW, lead.name, None, {}, carry=False)
+	with retryable(lead):  # a deletion does not go through Lead.delete
+		place_row(LEAD_ROW, lead.name, None, {}, carry=False, current=True, previous=lead.get("prospect"))
 
 
 def is_new(doc) -> bool:
 	"""A document being inserted has no history yet to bring along."""
 	return bool(getattr(doc, "flags", None) and doc.flags.in_insert)
+
+
+def saved_before(doc):
+	"""The document as Frappe read it (with a lock, so as last committed) before this save; None when not
+	saved through Document.save."""
+	getter = getattr(doc, "get_doc_before_save", None)
+	return getter() if getter else None
 
 
 # ---- Opportunity ----
@@ -132,18 +164,37 @@ def prospects_of_opportunities(names: Iterable[str]) -> dict[str, str | None]:
 
 def refresh_opportunity_row(opportunity, method=None):
 	"""Opportunity.on_update: its row goes to its prospect (added, refreshed, moved or removed)."""
+	prospect = prospect_of_opportunity(opportunity)
+	before = saved_before(opportunity)
+	previous = prospect
+	if before and (before.opportunity_from, before.party_name) != (
+		opportunity.get("opportunity_from"),
+		opportunity.get("party_name"),
+	):
+		previous = prospect_of_opportunity(before)
 	place_row(
 		OPPORTUNITY_ROW,
 		opportunity.name,
-		prospect_of_opportunity(opportunity),
+		prospect,
 		OPPORTUNITY_ROW.values_from(opportunity),
 		carry=not is_new(opportunity),
+		current=not is_new(opportunity),
+		previous=previous,
 	)
 
 
 def remove_opportunity_row(opportunity, method=None):
 	"""Opportunity.on_trash: its row goes (ERPNext's link check would otherwise refuse the deletion)."""
-	place_row(OPPORTUNITY_ROW, opportunity.name, None, {}, carry=False)
+	with retryable(opportunity):  # a deletion does not go through Opportunity.delete
+		place_row(
+			OPPORTUNITY_ROW,
+			opportunity.name,
+			None,
+			{},
+			carry=False,
+			current=True,
+			previous=prospect_of_opportunity(opportunity),
+		)
 
 
 def refresh_opportunities_of_leads(leads: list[str]) -> None:
@@ -263,7 +314,15 @@ def release_leads(prospect: str) -> None:
 # ---- the one writer of a row ----
 
 
-def place_row(kind: RowKind, link_name: str, prospect: str | None, values: dict, carry: bool = True) -> bool:
+def place_row(
+	kind: RowKind,
+	link_name: str,
+	prospect: str | None,
+	values: dict,
+	carry: bool = True,
+	current: bool = False,
+	previous: str | None = None,
+) -> bool:
 	"""Make `link_name`'s row appear once, in `prospect`'s table with `values` (in no table when prospect is
 	None): add it, refresh it, move it from another prospect or delete it. Returns whether it changed
 	prospect. With `carry`, a document that joins or leaves takes its emails, comments and events along
@@ -274,6 +333,13 @@ def place_row(kind: RowKind, link_name: str, prospect: str | None, values: dict,
 	table's last idx and insert it. The parents are locked before any child row is touched, in one UPDATE
 	(so always in the same order): concurrent writers on one prospect queue up instead of deadlocking, and
 	none compares timestamps.
+
+	With `current` (a save of an existing document), two statements more: the parents (and `previous`, the
+	prospect the document named before this save) are locked first, then the link's rows in them read
+	again with a locking read, which sees the latest committed rows. The request's snapshot may be older than
+	a row placed meanwhile (by the repair, which held the document while this save waited for it): from the
+	snapshot alone this save would add a second row. The locking read goes through the parents' index,
+	within prospects already locked, so it never holds an index gap another writer inserts into first.
 	"""
 	child = DocType(kind.child_doctype)
 	amount_columns = (child.amount, child.status) if kind.carries_amount else ()
@@ -283,6 +349,18 @@ def place_row(kind: RowKind, link_name: str, prospect: str | None, values: dict,
 		.where(child[kind.link_field] == link_name)
 		.run(as_dict=True)
 	)
+	if current:
+		parents = sorted({row.parent for row in rows} | {name for name in (prospect, previous) if name})
+		if parents:
+			lock_parents(parents)
+			rows = (
+				frappe.qb.from_(child)
+				.select(child.name, child.parent, *amount_columns)
+				.where(child.parent.isin(parents))
+				.where(child[kind.link_field] == link_name)
+				.for_update()
+				.run(as_dict=True)
+			)
 	kept = next((row for row in rows if row.parent == prospect), None) if prospect else None
 	# Rows in other prospects go, and so do duplicates in this one (left by older data).
 	stale = [row for row in rows if row is not kept]
@@ -341,6 +419,13 @@ def place_row(kind: RowKind, link_name: str, prospect: str | None, values: dict,
 			after_commit=True,
 		)
 	return moved
+
+
+def lock_parents(names: list[str]) -> None:
+	prospect = DocType("Prospect")
+	frappe.qb.from_(prospect).select(prospect.name).where(prospect.name.isin(names)).orderby(
+		prospect.name
+	).for_update().run()
 
 
 def open_amount(row) -> float:
@@ -467,89 +552,238 @@ def set_lead_prospect_from_rows() -> int:
 	return len(pairs)
 
 
+def copy_row_statuses(only_missing: bool = False) -> None:
+	"""Each row's status from its Lead or Opportunity, in one statement per table. At install, only where the
+	row has none (ERPNext's Prospect Opportunity has no status: the app adds it); at upgrade, also where it
+	differs (earlier versions left a lead's row behind when ERPNext set the lead's status without saving it)."""
+	for kind in ROW_KINDS:
+		frappe.db.sql(
+			f"""update `tab{kind.child_doctype}` as row_ join `tab{kind.source_doctype}` as source_
+			on source_.name = row_.`{kind.link_field}`
+			set row_.status = source_.status
+			where source_.status is not null
+			and (ifnull(row_.status, '') = '' {"" if only_missing else "or row_.status != source_.status"})"""
+		)
+
+
 # ---- repair ----
 
 
 def rebuild_all(dry_run: bool = False, show_progress: bool = False, commit_every: int = 0) -> dict:
 	"""Rebuild every prospect's rows from the Leads and Opportunities themselves. Idempotent.
 
-	Returns what changed (or would change): rows added, refreshed (values differed) and removed. With
-	`commit_every` (a background repair), the changes are committed in chunks of that many rows, so that a run
-	killed half-way keeps what it did and holds no lock for long; a re-run does the rest.
+	Streams: the Leads and Opportunities are read a batch at a time with their rows, then the rows whose
+	document no longer exists, so memory stays bounded whatever the size of the site. Each changed row is
+	placed from its document read again under a lock (`fix_rows`): a Lead or Opportunity saved while the
+	repair runs is never put back to what an earlier read saw. With `commit_every` (a background repair), the
+	changes are committed in groups of that many rows, so that a run killed half-way keeps what it did and
+	holds no lock for long; a re-run does the rest.
+
+	Returns what changed (or would change): `counts` of rows added, refreshed (values differed) and removed,
+	and the first LISTED of each as (child DocType, prospect, Lead or Opportunity).
 	"""
 	from frappe.utils import update_progress_bar
 
-	report = {"added": [], "refreshed": [], "removed": []}
+	report = {"added": [], "refreshed": [], "removed": [], "counts": dict.fromkeys(CHANGES, 0)}
+
+	def note(what: str, kind: RowKind, prospect: str, link_name: str) -> None:
+		report["counts"][what] += 1
+		if len(report[what]) < LISTED:
+			report[what].append((kind.child_doctype, prospect, link_name))
+
 	set_lead_prospect_from_rows()
-	wanted = wanted_rows()
-
 	for kind in ROW_KINDS:
-		existing = frappe.get_all(
-			kind.child_doctype,
-			filters={"parenttype": "Prospect"},
-			fields=["parent", kind.link_field, *kind.fields.keys()],
-		)
-		seen = set()
-		for row in existing:
-			key = (kind.child_doctype, row.get(kind.link_field))
-			want = wanted.get(key)
-			if not want or want[0] != row.parent or key in seen:
-				report["removed"].append((kind.child_doctype, row.parent, row.get(kind.link_field)))
-				continue
-			seen.add(key)
-			if any(normalize(row.get(f)) != normalize(v) for f, v in want[1].items()):
-				report["refreshed"].append((kind.child_doctype, row.parent, row.get(kind.link_field)))
-		for (doctype, link_name), (prospect, _values) in wanted.items():
-			if doctype == kind.child_doctype and (doctype, link_name) not in seen:
-				report["added"].append((kind.child_doctype, prospect, link_name))
-
-		if not dry_run:
-			changed = {
-				link_name
-				for what in ("added", "refreshed", "removed")
-				for doctype, _parent, link_name in report[what]
-				if doctype == kind.child_doctype
-			}
-			for position, link_name in enumerate(sorted(changed)):
-				if show_progress:
-					update_progress_bar(f"Repairing {kind.child_doctype} rows", position, len(changed))
-				prospect, values = wanted.get((kind.child_doctype, link_name), (None, {}))
-				place_row(kind, link_name, prospect, values)
-				if commit_every and (position + 1) % commit_every == 0:
-					frappe.db.commit()
+		total = frappe.db.count(kind.source_doctype) if show_progress else 0
+		done = 0
+		for sources, rows, orphans in source_batches(kind):
+			changed = set()
+			for source in sources:
+				for what, prospect in compare(kind, source, rows.get(source.name, [])):
+					note(what, kind, prospect, source.name)
+					changed.add(source.name)
+			for row in orphans:
+				note("removed", kind, row.parent, row.link_name)
+				changed.add(row.link_name)
+			done += len(sources)
+			if show_progress and total:
+				update_progress_bar(f"Repairing {kind.child_doctype} rows", min(done, total), total)
+			if not dry_run:
+				fix_rows(kind, sorted(changed), commit_every)
 	if not dry_run:
 		# Recomputed from the rows, whatever drift an earlier direct database edit left behind.
-		refresh_pipeline_amount(frappe.get_all("Prospect", pluck="name"))
+		for prospects in in_batches("Prospect", []):
+			refresh_pipeline_amount([prospect.name for prospect in prospects])
+			if commit_every:
+				frappe.db.commit()
 		from prospect_crm.status import update_group_amounts
 
 		update_group_amounts()
 	return report
 
 
-def wanted_rows() -> dict[tuple[str, str], tuple[str, dict]]:
-	"""(child DocType, Lead or Opportunity) -> (prospect, row values), as the Leads and Opportunities say."""
-	wanted = {}
-	for lead in frappe.get_all(
-		"Lead", filters={"prospect": ("is", "set")}, fields=["name", "prospect", *LEAD_ROW.fields.values()]
-	):
-		wanted[(LEAD_ROW.child_doctype, lead.name)] = (lead.prospect, LEAD_ROW.values_from(lead))
-	lead_prospects = dict(
-		frappe.get_all("Lead", filters={"prospect": ("is", "set")}, fields=["name", "prospect"], as_list=True)
-	)
-	for opportunity in frappe.get_all(
-		"Opportunity",
-		filters={"opportunity_from": ("in", ("Prospect", "Lead"))},
-		fields=["name", "opportunity_from", "party_name", *OPPORTUNITY_ROW.fields.values()],
-	):
-		prospect = listing_prospect(
-			opportunity.opportunity_from, opportunity.party_name, lead_prospects.get(opportunity.party_name)
+CHANGES = ("added", "refreshed", "removed")
+# How many changes of each kind the repair's report names (it counts them all).
+LISTED = 1000
+
+
+def source_batches(kind: RowKind):
+	"""(documents, their rows by document, rows whose document does not exist), a batch at a time: first the
+	Leads (or Opportunities) in name order, each with the prospect that should list it and the row values;
+	then the rows left by deleted documents."""
+	for sources in keyset(lambda after, size: read_current(kind, after=after, size=size)):
+		yield sources, read_rows(kind, [source.name for source in sources]), []
+	for orphans in keyset(lambda after, size: read_orphan_rows(kind, after, size)):
+		yield [], {}, orphans
+
+
+def read_current(kind: RowKind, after: str | None = None, size: int = 0, names=None) -> list:
+	"""Documents of `kind` (the `size` after `after` in name order, or those in `names`), each with its row
+	values and `prospect`: the existing prospect that should list it, None for none."""
+	source = DocType(kind.source_doctype)
+	prospect = DocType("Prospect")
+	query = frappe.qb.from_(source).select(source.name, *(source[field] for field in kind.fields.values()))
+	if kind is LEAD_ROW:
+		wanted = source.prospect
+	else:
+		lead = DocType("Lead")
+		query = query.left_join(lead).on(
+			(source.opportunity_from == "Lead") & (lead.name == source.party_name)
 		)
-		if prospect and frappe.db.exists("Prospect", prospect):
-			wanted[(OPPORTUNITY_ROW.child_doctype, opportunity.name)] = (
-				prospect,
-				OPPORTUNITY_ROW.values_from(opportunity),
-			)
-	return wanted
+		wanted = (
+			Case()
+			.when(source.opportunity_from == "Prospect", source.party_name)
+			.when(source.opportunity_from == "Lead", lead.prospect)
+		)
+	query = query.left_join(prospect).on(prospect.name == wanted).select(prospect.name.as_("prospect"))
+	if names is not None:
+		return query.where(source.name.isin(names)).run(as_dict=True) if names else []
+	if after is not None:
+		query = query.where(source.name > after)
+	return query.orderby(source.name).limit(size).run(as_dict=True)
+
+
+def read_rows(kind: RowKind, names: list[str]) -> dict[str, list]:
+	"""The prospects' rows of these documents, by document."""
+	if not names:
+		return {}
+	child = DocType(kind.child_doctype)
+	link = child[kind.link_field]
+	rows = {}
+	for row in (
+		frappe.qb.from_(child)
+		.select(child.name, child.parent, link.as_("link_name"), *(child[field] for field in kind.fields))
+		.where(child.parenttype == "Prospect")
+		.where(link.isin(names))
+		.orderby(child.idx)
+		.run(as_dict=True)
+	):
+		rows.setdefault(row.link_name, []).append(row)
+	return rows
+
+
+def read_orphan_rows(kind: RowKind, after: str | None, size: int) -> list:
+	"""Rows whose Lead (or Opportunity) does not exist, after the row named `after`."""
+	child, source = DocType(kind.child_doctype), DocType(kind.source_doctype)
+	link = child[kind.link_field]
+	query = (
+		frappe.qb.from_(child)
+		.left_join(source)
+		.on(source.name == link)
+		.select(child.name, child.parent, link.as_("link_name"))
+		.where(child.parenttype == "Prospect")
+		.where(source.name.isnull())
+	)
+	if after is not None:
+		query = query.where(child.name > after)
+	return query.orderby(child.name).limit(size).run(as_dict=True)
+
+
+def compare(kind: RowKind, source, rows: list) -> list[tuple[str, str]]:
+	"""What differs between a document and its rows: ("added" | "refreshed" | "removed", prospect) each."""
+	changes = []
+	kept = next((row for row in rows if row.parent == source.prospect), None) if source.prospect else None
+	changes += [("removed", row.parent) for row in rows if row is not kept]
+	if source.prospect and not kept:
+		changes.append(("added", source.prospect))
+	elif kept:
+		wanted = kind.values_from(source)
+		if any(normalize(kept.get(field)) != normalize(value) for field, value in wanted.items()):
+			changes.append(("refreshed", source.prospect))
+	return changes
+
+
+def fix_rows(kind: RowKind, link_names: list[str], commit_every: int) -> None:
+	"""Place these documents' rows from the documents as they are now.
+
+	With `commit_every` (the repair of a live site), a group of that many at a time, each group its own
+	transaction: the group's documents are locked first (in name order, before any prospect), then read; a
+	save of one of them waits for the group's commit instead of being overwritten by what an earlier read saw,
+	and since every save also locks its document before its prospect, the two cannot deadlock. A deadlock
+	(with a prospect's own save, which locks in the other order) or a lock wait timeout rolls the group back;
+	its documents are then fixed one transaction each (fixing one twice changes nothing)."""
+	size = commit_every or len(link_names)
+	for start in range(0, len(link_names), size or 1):
+		group = link_names[start : start + size]
+		if not commit_every:
+			fix_group(kind, group)
+			continue
+		frappe.db.commit()  # the group reads in a transaction of its own, begun after its locks
+		try:
+			fix_group(kind, group)
+			frappe.db.commit()
+		except (frappe.QueryDeadlockError, frappe.QueryTimeoutError):
+			frappe.db.rollback()
+			for link_name in group:
+				retry_fix(kind, link_name)
+
+
+def retry_fix(kind: RowKind, link_name: str, attempts: int = 3) -> None:
+	for attempt in range(attempts):
+		try:
+			fix_group(kind, [link_name])
+			frappe.db.commit()
+			return
+		except (frappe.QueryDeadlockError, frappe.QueryTimeoutError):
+			frappe.db.rollback()
+			if attempt == attempts - 1:
+				raise
+
+
+def fix_group(kind: RowKind, link_names: list[str]) -> None:
+	"""Place these documents' rows from their current values (read after the documents are locked)."""
+	lock_sources(kind, link_names)
+	sources = {source.name: source for source in read_current(kind, names=link_names)}
+	for link_name in link_names:
+		source = sources.get(link_name)
+		if source:
+			place_row(kind, link_name, source.prospect, kind.values_from(source))
+		else:
+			place_row(kind, link_name, None, {}, carry=False)
+
+
+def lock_sources(kind: RowKind, link_names: list[str]) -> None:
+	"""Lock these Leads (or Opportunities, then their Leads) in name order, with locking reads only: the
+	transaction's first plain read, which comes after, then sees their latest committed values."""
+	source = DocType(kind.source_doctype)
+	locked = (
+		frappe.qb.from_(source)
+		.select(
+			source.name, *((source.opportunity_from, source.party_name) if kind is OPPORTUNITY_ROW else ())
+		)
+		.where(source.name.isin(link_names))
+		.orderby(source.name)
+		.for_update()
+		.run(as_dict=True)
+	)
+	if kind is OPPORTUNITY_ROW:
+		leads = sorted(
+			{row.party_name for row in locked if row.opportunity_from == "Lead" and row.party_name}
+		)
+		if leads:
+			lead = DocType("Lead")
+			frappe.qb.from_(lead).select(lead.name).where(lead.name.isin(leads)).orderby(
+				lead.name
+			).for_update().run()
 
 
 def normalize(value):

@@ -49,7 +49,9 @@ def repair(context, dry_run=False, background=False, no_wait=False):
 		for kind in ("added", "refreshed", "removed"):
 			for doctype, prospect, link_name in report[kind]:
 				click.echo(f"{'would be ' if dry_run else ''}{kind}: {doctype} {link_name} in {prospect}")
-		total = sum(len(rows) for rows in report.values())
+			if report["counts"][kind] > len(report[kind]):
+				click.echo(f"… and {report['counts'][kind] - len(report[kind])} more {kind}")
+		total = sum(report["counts"].values())
 		click.echo(
 			f"history: {linked['links']} email link(s), {linked['participants']} event participant(s), "
 			f"{linked['comments']} comment copy(ies) {'to add' if dry_run else 'added'}"
@@ -87,7 +89,7 @@ def ownership(context):
 	"""Show which app owns the Prospect DocTypes and whether ERPNext's copy is dormant."""
 
 	def run(frappe):
-		from prospect_crm.takeover import ownership_report
+		from prospect_crm.takeover import class_overrides, customizations, ownership_report
 
 		for row in ownership_report():
 			click.echo(
@@ -95,6 +97,28 @@ def ownership(context):
 				f"our definition {'in place' if row['matches_our_json'] else 'NOT in place'}, "
 				f"ERPNext's copy {'dormant' if row['erpnext_copy_dormant'] else 'ACTIVE'}"
 			)
+		for doctype, counts in customizations().items():
+			if any(counts.values()):
+				click.echo(
+					f"{doctype}: customized ({counts['property_setters']} property setter(s), "
+					f"{counts['custom_fields']} custom field(s)), kept by install, migrate and uninstall"
+				)
+		if "prospect_crm" not in frappe.get_installed_apps():
+			click.echo("prospect_crm is not installed on this site: ERPNext owns Prospect")
+			return
+		for row in class_overrides():
+			if row["class"] == row["ours"]:
+				click.echo(f"{row['doctype']} class: {row['class']} (this app's)")
+			elif row["keeps_ours"]:
+				click.echo(
+					f"{row['doctype']} class: {row['class']} (another app's, a subclass of this app's)"
+				)
+			else:
+				click.echo(
+					f"{row['doctype']} class: {row['class']} — WARNING: another app overrides {row['doctype']} "
+					f"after prospect_crm ({', '.join(row['all'])}); the prospect's rows are not filled when a "
+					f"{row['doctype']} is saved until that class subclasses {row['ours']}"
+				)
 
 	on_site(context, run)
 

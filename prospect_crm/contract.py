@@ -58,6 +58,16 @@ CLASS_METHODS = [
 	),
 	(f"{LEAD}.create_contact", None, "calls it from its own create_prospect_and_contact"),
 	(
+		"erpnext.controllers.status_updater.StatusUpdater.set_status",
+		f"{OUR_LEAD}.set_status",
+		"overrides it on Lead so that the prospect's row follows the status ERPNext sets without saving the lead",
+	),
+	(
+		"erpnext.selling.doctype.customer.customer.Customer.update_lead_status",
+		None,
+		"its Customer hooks refresh the lead's row after it sets the lead's status to Converted",
+	),
+	(
 		f"{OPPORTUNITY}.update_prospect",
 		f"{OUR_OPPORTUNITY}.update_prospect",
 		SWITCHED_OFF.format("opportunity"),

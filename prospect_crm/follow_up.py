@@ -17,6 +17,8 @@ from frappe.query_builder import DocType
 from frappe.query_builder.functions import Min
 from frappe.utils import get_datetime, getdate, now_datetime, today
 
+from prospect_crm.batches import in_batches
+
 PLANNED, OVERDUE, NONE_PLANNED = "Planned", "Overdue", "None planned"
 FOLLOWED_STATUSES = ("Open", "Engaged")
 MEMBER_DOCTYPES = ("Prospect", "Lead", "Opportunity")
@@ -194,9 +196,8 @@ def refresh_next(prospects) -> None:
 
 def refresh_all() -> None:
 	"""Every prospect's last and next activity from the data (patch, repair), in chunks."""
-	names = frappe.get_all("Prospect", pluck="name", order_by="name")
-	for start in range(0, len(names), 500):
-		chunk = names[start : start + 500]
+	for prospects in in_batches("Prospect", [], size=500):
+		chunk = [prospect.name for prospect in prospects]
 		refresh_next(chunk)
 		last = last_activity_with_members(chunk)
 		for name, at in last.items():

@@ -20,6 +20,7 @@ from frappe.query_builder import DocType
 from frappe.query_builder.functions import Max
 from frappe.utils import parse_addr, split_emails
 
+from prospect_crm.batches import in_batches, keyset
 from prospect_crm.duplicates import FreeMail, company_domain, website_domain
 
 # The columns of a Communication that hold addresses (addresses_of).
@@ -471,15 +472,13 @@ def relink_all(match_emails: bool = True) -> dict:
 		("Prospect Lead", "lead", "Lead"),
 		("Prospect Opportunity", "opportunity", "Opportunity"),
 	):
-		members = frappe.get_all(
-			child, filters={"parenttype": "Prospect"}, fields=[field, "parent"], as_list=True
-		)
-		# Only members with a history have something to link: a few statements per 1,000 members find them,
-		# instead of several per member.
-		with_history = members_with_history(doctype, [member for member, _prospect in members])
-		for member, prospect in members:
-			if member in with_history:
-				joined(doctype, member, prospect)
+		# A batch of rows at a time (memory bounded); only members with a history have something to link:
+		# a few statements per batch find them, instead of several per member.
+		for rows in in_batches(child, [field, "parent"], [[child, "parenttype", "=", "Prospect"]]):
+			with_history = members_with_history(doctype, [row[field] for row in rows])
+			for row in rows:
+				if row[field] in with_history:
+					joined(doctype, row[field], row.parent)
 	if match_emails:
 		link_stored_emails()
 	return {
@@ -495,18 +494,24 @@ def link_stored_emails() -> None:
 	"""Every stored email linked to the prospects its addresses match (repair)."""
 	communication = DocType("Communication")
 	free_mail = FreeMail()
-	for row in (
-		frappe.qb.from_(communication)
-		.select(
-			communication.name,
-			*(communication[field] for field in ADDRESS_FIELDS),
-			communication.communication_date,
-			communication.reference_doctype,
-			communication.reference_name,
+
+	def read(after, size):
+		query = (
+			frappe.qb.from_(communication)
+			.select(
+				communication.name,
+				*(communication[field] for field in ADDRESS_FIELDS),
+				communication.communication_date,
+				communication.reference_doctype,
+				communication.reference_name,
+			)
+			.where(communication.communication_type.isin(["Communication", "Automated Message"]))
 		)
-		.where(communication.communication_type.isin(["Communication", "Automated Message"]))
-		.run(as_dict=True)
-	):
+		if after is not None:
+			query = query.where(communication.name > after)
+		return query.orderby(communication.name).limit(size).run(as_dict=True)
+
+	for row in (row for batch in keyset(read) for row in batch):
 		prospects = prospects_for_addresses(addresses_of(row), free_mail)
 		if row.reference_doctype == "Prospect":
 			prospects.discard(row.reference_name)

@@ -1,9 +1,9 @@
 app_name = "prospect_crm"
 app_title = "Prospect CRM"
 app_publisher = "prospect_crm contributors"
-app_description = "A maintained Prospect document for Frappe and ERPNext v15"
+app_description = "A maintained Prospect document for Frappe and ERPNext v15 and v16"
 app_email = "prospect-crm@users.noreply.github.com"
-app_license = "MIT"
+app_license = "GPL-3.0"
 app_icon = "octicon octicon-organization"
 app_color = "blue"
 
@@ -79,9 +79,12 @@ doc_events = {
 	"Customer": {
 		# ERPNext 15.102 has its own "From Prospect" field: both carry the same value (compat.py).
 		"validate": "prospect_crm.compat.sync_customer_prospect_fields",
+		# ERPNext sets the customer's lead's status to Converted without saving the lead: its row follows.
+		"on_update": "prospect_crm.backfill.refresh_row_of_customer_lead",
 		"after_insert": [
 			"prospect_crm.conversion.link_prospect_to_customer",
 			"prospect_crm.status.customer_created",
+			"prospect_crm.backfill.refresh_row_of_customer_lead",
 		],
 	},
 	# ---- history and follow-up (history.py, follow_up.py) ----
@@ -108,10 +111,23 @@ doc_events = {
 	},
 }
 
+# ---- requests: saves that wait too long for a prospect another save holds are refused with HTTP 409
+# (busy.py, mixed into the Lead, Opportunity and Prospect classes); how long, the site's lock_wait_timeout.
+# Requests that may write while Redis does not answer are refused with HTTP 503 before they start ----
+before_request = [
+	"prospect_crm.busy.limit_lock_waits",
+	"prospect_crm.redis_guard.refuse_writes_without_redis",
+]
+
 # ---- scheduler: the derived statuses (Engaged, Converted, Dormant) and group amounts, set-based ----
-# Then the follow-up of each prospect as dates pass, and the owners' daily digest (follow_up.py).
+# Then the follow-up of each prospect as dates pass, and the owners' daily digest (follow_up.py); and the
+# Prospect Pipeline report made a prepared report once the site is big (its module; also after migrate).
 scheduler_events = {
-	"daily": ["prospect_crm.status.daily", "prospect_crm.follow_up.daily"],
+	"daily": [
+		"prospect_crm.status.daily",
+		"prospect_crm.follow_up.daily",
+		"prospect_crm.prospect_crm.report.prospect_pipeline.prospect_pipeline.prepare_when_large",
+	],
 }
 
 # ---- bench commands live in prospect_crm/commands.py (`bench --site S prospect-crm --help`) ----

@@ -4,12 +4,17 @@ keeps what it finished and a re-run, idempotent, does the rest. Progress goes to
 the desk (Frappe's realtime progress, shown to the user who started it) and to the cache, where
 `repair --background` follows it."""
 
+import os
+import socket
+from datetime import datetime, timezone
+
 import frappe
 from frappe import _
 
 REPAIR_JOB_ID = "prospect_crm_repair"
 STATE_KEY = "prospect_crm:repair_state"
-ROW_CHUNK = 500
+# Rows fixed per transaction: a save of one of them, or of their prospect, waits at most that long.
+ROW_CHUNK = 100
 
 
 def repair(dry_run: bool = False, echo=None) -> dict:
@@ -18,6 +23,9 @@ def repair(dry_run: bool = False, echo=None) -> dict:
 	from prospect_crm import desk, follow_up, history
 	from prospect_crm.backfill import rebuild_all
 
+	# A background job runs in the site's language: its progress speaks the language of the user who
+	# started it (the desk shows the title and steps as sent).
+	frappe.set_user_lang(frappe.session.user)
 	result = {}
 
 	def rows():
@@ -63,7 +71,13 @@ def enqueue_repair(dry_run: bool = False):
 	from frappe.utils.background_jobs import get_job, is_job_enqueued
 
 	if is_job_enqueued(REPAIR_JOB_ID):
-		return get_job(REPAIR_JOB_ID)
+		job = get_job(REPAIR_JOB_ID)
+		if not abandoned(job):
+			return job
+		# Its worker was killed (OOM killer, kill -9) before it could say so: queue the repair anew, which
+		# finishes what the killed one left (each step is idempotent). Deleting the job takes it out of the
+		# started registry too (RQ 1 by job id, RQ 2 by its executions).
+		job.delete()
 	frappe.cache.delete_value(STATE_KEY)
 	return frappe.enqueue(
 		"prospect_crm.jobs.repair",
@@ -73,6 +87,36 @@ def enqueue_repair(dry_run: bool = False):
 		deduplicate=True,
 		dry_run=dry_run,
 	)
+
+
+def abandoned(job, silent_for: int = 120) -> bool:
+	"""Whether a started job's worker is gone. Its worker's record in Redis names its host and pid: a worker of
+	this machine whose process is gone is gone; a record that expired (RQ refreshes it while the worker
+	lives) means the same. Otherwise the job counts as abandoned when it has had no heartbeat for
+	`silent_for` seconds (RQ beats every 30 seconds while a job runs)."""
+	from rq.worker import Worker
+
+	if job.get_status() != "started":
+		return False
+	name = getattr(job, "worker_name", None)
+	if name:
+		worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + name, connection=job.connection)
+		if worker is None:
+			return True
+		if worker.hostname == socket.gethostname() and worker.pid:
+			try:
+				os.kill(int(worker.pid), 0)
+				return False
+			except ProcessLookupError:
+				return True
+			except PermissionError:
+				return False
+	beat = job.last_heartbeat or job.started_at
+	if not beat:
+		return False
+	if beat.tzinfo is None:  # RQ 1.x keeps naive UTC times, RQ 2.x aware ones
+		beat = beat.replace(tzinfo=timezone.utc)
+	return (datetime.now(timezone.utc) - beat).total_seconds() > silent_for
 
 
 def repair_state() -> dict | None:

@@ -30,9 +30,16 @@ OPEN_OPPORTUNITY_ROWS = f"`tabProspect Opportunity` row where {OPEN_OPPORTUNITY}
 OPEN_LEAD_ROWS = """`tabProspect Lead` row
 	where row.parenttype = 'Prospect' and coalesce(row.status, '') not in %(closed_lead)s
 		and exists (select 1 from `tabLead` l where l.name = row.lead)"""
+# The same rows, whether or not their document exists (pipeline() of a whole site checks those apart).
+OPEN_OPPORTUNITY_ROWS_UNCHECKED = """`tabProspect Opportunity` row
+	where row.parenttype = 'Prospect' and coalesce(row.status, '') not in %(closed_opportunity)s"""
+OPEN_LEAD_ROWS_UNCHECKED = """`tabProspect Lead` row
+	where row.parenttype = 'Prospect' and coalesce(row.status, '') not in %(closed_lead)s"""
 # The weighted pipeline of the rows a query groups: each amount weighed by its probability.
 WEIGHTED = "coalesce(sum(row.amount * coalesce(row.probability, 0) / 100), 0)"
 VALUES = {"closed_opportunity": CLOSED_OPPORTUNITY_STATUSES, "closed_lead": CLOSED_LEAD_STATUSES}
+# pipeline() of this many prospects or more, half the site or more, reads every row instead of naming them.
+WHOLE_SITE_FROM = 5000
 
 
 def pipeline(prospects: list[str], from_date=None, to_date=None) -> dict[str, dict]:
@@ -41,44 +48,81 @@ def pipeline(prospects: list[str], from_date=None, to_date=None) -> dict[str, di
 	if not prospects:
 		return {}
 	values = {**VALUES, "names": prospects, "from_date": from_date, "to_date": to_date}
+	numbers = {name: empty_numbers() for name in prospects}
+	if len(prospects) >= WHOLE_SITE_FROM and len(prospects) * 2 >= frappe.db.count("Prospect"):
+		# Most of a big site's prospects (an unfiltered report): one pass over all rows without looking up
+		# each row's document (a random read per row), then the prospects holding a row whose document is
+		# gone (found by a scan in the documents' order) counted again the exact way.
+		add_numbers(numbers, values, "", check_documents=False)
+		broken = [name for name in rows_without_document() if name in numbers]
+		if broken:
+			for name in broken:
+				numbers[name] = empty_numbers()
+			add_numbers(numbers, {**values, "names": broken}, "and row.parent in %(names)s")
+	else:
+		add_numbers(numbers, values, "and row.parent in %(names)s")
+	return numbers
+
+
+def empty_numbers() -> frappe._dict:
+	return frappe._dict(
+		open_leads=0,
+		open_opportunities=0,
+		pipeline_amount=0.0,
+		weighted_amount=0.0,
+		closing_from=None,
+		closing_to=None,
+	)
+
+
+def add_numbers(numbers: dict, values: dict, scope: str, check_documents: bool = True) -> None:
+	"""pipeline()'s two aggregates over the rows that `scope` keeps, into `numbers`."""
 	closing = ""
-	if from_date:
+	if values.get("from_date"):
 		closing += " and row.expected_closing >= %(from_date)s"
-	if to_date:
+	if values.get("to_date"):
 		closing += " and row.expected_closing <= %(to_date)s"
-	numbers = {
-		name: frappe._dict(
-			open_leads=0,
-			open_opportunities=0,
-			pipeline_amount=0.0,
-			weighted_amount=0.0,
-			closing_from=None,
-			closing_to=None,
-		)
-		for name in prospects
-	}
+	opportunities = OPEN_OPPORTUNITY_ROWS if check_documents else OPEN_OPPORTUNITY_ROWS_UNCHECKED
 	for row in frappe.db.sql(
 		f"""select row.parent, count(*) as open_opportunities, coalesce(sum(row.amount), 0) as pipeline_amount,
 			{WEIGHTED} as weighted_amount,
 			min(row.expected_closing) as closing_from, max(row.expected_closing) as closing_to
-		from {OPEN_OPPORTUNITY_ROWS} and row.parent in %(names)s {closing}
+		from {opportunities} {scope} {closing}
 		group by row.parent""",
 		values,
 		as_dict=True,
 	):
-		numbers[row.parent].update(
-			open_opportunities=row.open_opportunities,
-			pipeline_amount=flt(row.pipeline_amount),
-			weighted_amount=flt(row.weighted_amount),
-			closing_from=row.closing_from,
-			closing_to=row.closing_to,
-		)
+		if row.parent in numbers:
+			numbers[row.parent].update(
+				open_opportunities=row.open_opportunities,
+				pipeline_amount=flt(row.pipeline_amount),
+				weighted_amount=flt(row.weighted_amount),
+				closing_from=row.closing_from,
+				closing_to=row.closing_to,
+			)
+	leads = OPEN_LEAD_ROWS if check_documents else OPEN_LEAD_ROWS_UNCHECKED
 	for parent, count in frappe.db.sql(
-		f"select row.parent, count(*) from {OPEN_LEAD_ROWS} and row.parent in %(names)s group by row.parent",
-		values,
+		f"select row.parent, count(*) from {leads} {scope} group by row.parent", values
 	):
-		numbers[parent].open_leads = count
-	return numbers
+		if parent in numbers:
+			numbers[parent].open_leads = count
+
+
+def rows_without_document() -> set[str]:
+	"""Prospects holding a lead or opportunity row whose Lead or Opportunity does not exist. Each row's
+	document is looked up in the order of the rows' link index, which reads the documents' table in order."""
+	return set(
+		frappe.db.sql_list(
+			"""select distinct row.parent from `tabProspect Opportunity` row
+			where row.parenttype = 'Prospect'
+			and (row.opportunity is null or row.opportunity not in (select name from `tabOpportunity`))"""
+		)
+	) | set(
+		frappe.db.sql_list(
+			"""select distinct row.parent from `tabProspect Lead` row
+			where row.parenttype = 'Prospect' and (row.lead is null or row.lead not in (select name from `tabLead`))"""
+		)
+	)
 
 
 def summary(doc) -> dict:

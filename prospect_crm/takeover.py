@@ -140,6 +140,17 @@ def hand_back() -> None:
 	Frappe's uninstall drops the table of every DocType of the app's modules; once the DocTypes are in
 	ERPNext's CRM module again, their tables (and our extra columns, with their values) stay.
 	"""
+	unusable = [
+		erpnext_json_path(doctype)
+		for doctype in TAKEN_OVER
+		if owner_module(doctype) == MODULE and not is_erpnext_definition(erpnext_json_path(doctype), doctype)
+	]
+	if unusable:
+		frappe.throw(
+			_(
+				"Cannot hand the Prospect DocTypes back to ERPNext: ERPNext's definition is missing or is not ERPNext's ({0}). Restore ERPNext's files (for example `git checkout` in apps/erpnext), then uninstall again. Nothing was removed."
+			).format(", ".join(unusable))
+		)
 	with handing_back():
 		for doctype in TAKEN_OVER:
 			if owner_module(doctype) == MODULE:
@@ -150,6 +161,21 @@ def hand_back() -> None:
 		frappe.throw(
 			_("Could not hand {0} back to ERPNext; nothing was removed.").format(", ".join(still_ours))
 		)
+
+
+def is_erpnext_definition(path: str, doctype: str) -> bool:
+	"""Whether `path` holds a DocType definition of `doctype` in ERPNext's CRM module."""
+	try:
+		definition = read_doc_from_file(path)
+	except (OSError, ValueError):  # missing, unreadable or not JSON
+		return False
+	return (
+		isinstance(definition, dict)
+		and definition.get("doctype") == "DocType"
+		and definition.get("name") == doctype
+		and definition.get("module") == "CRM"
+		and bool(definition.get("fields"))
+	)
 
 
 # ---- rows ------------------------------------------------------------------------------------------------
@@ -201,6 +227,46 @@ def kept_summary() -> str:
 
 def file_hash(path: str) -> str | None:
 	return calculate_hash(path) if os.path.exists(path) else None
+
+
+def class_overrides(hooks: dict | None = None) -> list[dict]:
+	"""For Lead and Opportunity: the class Frappe uses (the last `override_doctype_class` of the installed
+	apps wins) and whether it is this app's, or subclasses it (then the back-fill still runs)."""
+	import importlib
+
+	hooks = frappe.get_hooks("override_doctype_class") if hooks is None else hooks
+	if not isinstance(hooks, dict):  # no installed app overrides a class: Frappe answers an empty list
+		hooks = {}
+	rows = []
+	for doctype, ours in (
+		("Lead", "prospect_crm.overrides.lead.Lead"),
+		("Opportunity", "prospect_crm.overrides.opportunity.Opportunity"),
+	):
+		paths = hooks.get(doctype) or []
+		used = paths[-1] if paths else None
+		keeps_ours = used == ours
+		if used and not keeps_ours:
+			try:
+				module, _, name = used.rpartition(".")
+				ours_module, _, ours_name = ours.rpartition(".")
+				used_class = getattr(importlib.import_module(module), name)
+				keeps_ours = issubclass(used_class, getattr(importlib.import_module(ours_module), ours_name))
+			except Exception:
+				keeps_ours = False
+		rows.append({"doctype": doctype, "class": used, "ours": ours, "keeps_ours": keeps_ours, "all": paths})
+	return rows
+
+
+def customizations() -> dict[str, dict[str, int]]:
+	"""Customize Form changes on the taken-over DocTypes (property setters, custom fields): install, migrate,
+	the guard and uninstall keep them, as Frappe does for any DocType."""
+	return {
+		doctype: {
+			"property_setters": frappe.db.count("Property Setter", {"doc_type": doctype}),
+			"custom_fields": frappe.db.count("Custom Field", {"dt": doctype}),
+		}
+		for doctype in TAKEN_OVER
+	}
 
 
 def ownership_report() -> list[dict]:

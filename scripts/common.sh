@@ -60,6 +60,16 @@ fi
 : "${BENCH_VENV:=$BENCH_HOME/.bench-venv}"
 : "${SSL_CERT_FILE:=/etc/ssl/certs/ca-certificates.crt}"
 
+# `--i-know` among a script's arguments (or I_KNOW=1): run even on a bench holding sites these scripts did
+# not create (guard_bench). It is taken out of the arguments the script reads.
+: "${I_KNOW:=0}"
+_args=()
+for _arg in "$@"; do
+	if [ "$_arg" = "--i-know" ]; then I_KNOW=1; else _args+=("$_arg"); fi
+done
+set -- ${_args[@]+"${_args[@]}"}
+unset _args _arg
+
 STEP_START=0
 step() {
 	STEP_NAME="$1"
@@ -133,8 +143,9 @@ ensure_system_packages() {
 		npm install -g -s yarn >/dev/null || die "npm install -g yarn failed"
 	fi
 	local cnf=/etc/mysql/mariadb.conf.d/99-frappe-utf8mb4.cnf
+	# Debian's own 50-server.cnf sets utf8mb4 with utf8mb4_general_ci: Frappe needs utf8mb4_unicode_ci.
 	if is_local_host "$DB_HOST" && [ "$AS_ROOT" = "1" ] && [ -d /etc/mysql/mariadb.conf.d ] && [ ! -f "$cnf" ] &&
-		! grep -rqs "^character-set-server *= *utf8mb4" /etc/mysql/; then
+		! grep -rqs "^collation-server *= *utf8mb4_unicode_ci" /etc/mysql/; then
 		printf '[mysqld]\ncharacter-set-server = utf8mb4\ncollation-server = utf8mb4_unicode_ci\n\n[mysql]\ndefault-character-set = utf8mb4\n' >"$cnf"
 		echo "    wrote $cnf (Frappe's character set; takes effect when MariaDB starts)"
 	fi
@@ -267,7 +278,21 @@ ensure_bench() {
 		as_bench "bench init --frappe-path '$FRAPPE_REPO' --frappe-branch '$FRAPPE_BRANCH' \
 			--python '$PYTHON_BIN' --skip-redis-config-generation '$BENCH_DIR' </dev/null" ||
 			die "bench init failed (see the output above)"
+		as_bench "touch '$BENCH_DIR/.prospect-crm-bench-ready'"
 		done_step
+	fi
+	# bench init that failed after fetching Frappe (building the assets, compiling the translations) leaves a
+	# bench that looks whole: finish it (never delete it: it may hold sites). Checked once per bench.
+	if [ ! -f "$BENCH_DIR/.prospect-crm-bench-ready" ]; then
+		if [ ! -d "$BENCH_DIR/sites/assets/frappe" ] || {
+			compgen -G "$BENCH_DIR/apps/frappe/frappe/locale/*.po" >/dev/null &&
+				! compgen -G "$BENCH_DIR/sites/assets/locale/*/LC_MESSAGES/frappe.mo" >/dev/null
+		}; then
+			step "Finishing the bench (Frappe's assets and translations)"
+			in_bench "bench build --app frappe </dev/null" 2>&1 | quiet_progress || die "bench build --app frappe failed"
+			done_step
+		fi
+		as_bench "touch '$BENCH_DIR/.prospect-crm-bench-ready'"
 	fi
 	step "Configuring the bench (setuptools<81, Redis, database host)"
 	# Current setuptools has no pkg_resources, which Frappe and ERPNext import.
@@ -345,14 +370,47 @@ app_installed() {
 # new_site NAME [--force]: a site with ERPNext installed.
 new_site() {
 	local name="$1" force="${2:-}"
+	if [ -n "$force" ] && [ -f "$BENCH_DIR/sites/$name/site_config.json" ] && ! own_site "$name"; then
+		die "$name exists and was not created by these scripts: it is never recreated (choose another name)"
+	fi
 	step "Creating site $name"
 	in_bench "bench new-site '$name' $force --db-root-username '$DB_ADMIN_USER' --db-root-password '$DB_ADMIN_PASSWORD' \
 		--admin-password '$ADMIN_PASSWORD' </dev/null" 2>&1 | quiet_progress || die "bench new-site $name failed"
+	in_bench "bench --site '$name' set-config prospect_crm_scripts_site 1" >/dev/null
 	done_step
 	step "Installing ERPNext on $name"
 	in_bench "bench --site '$name' install-app erpnext </dev/null" 2>&1 | quiet_progress ||
 		die "install-app erpnext failed on $name"
 	done_step
+}
+
+# Whether these scripts made the site: the names they use, or the mark new_site leaves in its config.
+own_site() {
+	case "$1" in
+	"$SITE" | "$TEST_SITE" | "${LIFECYCLE_SITE:-}" | "${UPGRADE_SITE:-}" | "${BASELINE_SITE:-}" | "${OURS_SITE:-}") return 0 ;;
+	prospect*.localhost | restored-prospect*.localhost | bench-*.localhost) return 0 ;;
+	esac
+	grep -q '"prospect_crm_scripts_site"' "$BENCH_DIR/sites/$1/site_config.json" 2>/dev/null
+}
+
+# The scripts are for development and test benches: they change Redis and MariaDB settings, create a
+# privileged database account and recreate their own sites. On a bench holding sites they did not create
+# (a production bench) they stop before changing anything, unless told --i-know.
+guard_bench() {
+	[ -d "$BENCH_DIR/sites" ] || return 0
+	local foreign=() dir
+	for dir in "$BENCH_DIR"/sites/*/; do
+		[ -f "$dir/site_config.json" ] || continue
+		own_site "$(basename "$dir")" || foreign+=("$(basename "$dir")")
+	done
+	[ ${#foreign[@]} -eq 0 ] && return 0
+	if [ "$I_KNOW" = 1 ]; then
+		echo "WARNING: $BENCH_DIR holds sites these scripts did not create (${foreign[*]}); going on (--i-know)"
+		return 0
+	fi
+	die "$BENCH_DIR holds sites these scripts did not create (${foreign[*]}). The scripts are for development \
+and test benches: they change Redis and MariaDB settings, create a privileged database account and recreate \
+their own sites. Use a bench of their own (BENCH_DIR), or add --i-know."
 }
 
 # site_call SITE module.function [JSON kwargs]: runs a function of this app on a site, even before the

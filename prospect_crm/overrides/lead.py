@@ -7,13 +7,24 @@ prospect whose only lead is deleted. Both are replaced by the doc_events declare
 import frappe
 from erpnext.crm.doctype.lead.lead import Lead as ERPNextLead
 
+from prospect_crm.busy import RetryableWrites
 
-class Lead(ERPNextLead):
+
+class Lead(RetryableWrites, ERPNextLead):
 	def update_prospect(self):
 		"""Done by prospect_crm.backfill.refresh_lead_row (doc_events in hooks.py)."""
 
 	def remove_link_from_prospect(self):
 		"""Done by prospect_crm.backfill.remove_lead_row, which never deletes the prospect."""
+
+	def set_status(self, update=False, status=None, update_modified=True):
+		"""ERPNext sets a lead's status without saving it when an Opportunity or a Quotation is made for it: the
+		prospect's row follows."""
+		super().set_status(update=update, status=status, update_modified=update_modified)
+		if update and self.get("prospect"):
+			from prospect_crm.backfill import refresh_lead_rows
+
+			refresh_lead_rows([self.name])
 
 	def onload(self):
 		"""The form's Create > Opportunity asks for a prospect only when the settings say so (lead.js)."""

@@ -6,7 +6,9 @@ TimestampMismatchError under concurrency). It is replaced by the doc_events decl
 
 from erpnext.crm.doctype.opportunity.opportunity import Opportunity as ERPNextOpportunity
 
+from prospect_crm.busy import RetryableWrites
 
-class Opportunity(ERPNextOpportunity):
+
+class Opportunity(RetryableWrites, ERPNextOpportunity):
 	def update_prospect(self):
 		"""Done by prospect_crm.backfill.refresh_opportunity_row (doc_events in hooks.py)."""

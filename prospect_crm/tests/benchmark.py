@@ -11,6 +11,7 @@ import json
 import statistics
 import threading
 import time
+import tracemalloc
 import urllib.request
 
 import frappe
@@ -652,14 +653,113 @@ def scale(prospects: int = 100000, rows: int = 1000000, repeat: int = 5) -> None
 	opportunity rows in all (half each, every row with its Lead or Opportunity), written with bulk inserts.
 	Then the paths a team uses every day, each a median time, its statement count and the query plan of its
 	slowest SELECT: the list view's first page filtered by territory and status sorted by modified and its
-	count, the Prospect Pipeline report (no filter, then one territory), `prospect-crm stats`,
-	`repair --dry-run` (with the process's peak memory), a back-fill save and find_duplicates. The generated
+	count, the Prospect Pipeline report (one territory, then no filter: its computation, then the desk's
+	request once it is a prepared report), `prospect-crm stats`, `repair --dry-run` (with the peak of what
+	Python allocates during it), a back-fill save and find_duplicates. The generated
 	data is deleted afterwards."""
 	from frappe.desk.query_report import run as run_report
 
 	from prospect_crm import duplicates, jobs
 	from prospect_crm.dashboard import get_stats
+	from prospect_crm.prospect_crm.report.prospect_pipeline import prospect_pipeline as pipeline_report
 
+	started = time.perf_counter()
+	names, territories = scale_data(prospects, rows)
+	comp, currency = company(), frappe.db.get_default("currency") or "EUR"
+	pool = frappe.db.sql("select @@innodb_buffer_pool_size")[0][0] / 1024 / 1024
+	emit(
+		"scale: data written",
+		{"k": prospects, "rows": rows, "ms": (time.perf_counter() - started) * 1000, "buffer_pool_mb": pool},
+	)
+
+	def timed(label: str, operation, times: int = repeat, warm: bool = True, **extra) -> None:
+		durations, counts = [], []
+		if warm:
+			operation()  # warm-up
+		for _ in range(times):
+			with Statements() as statements:
+				start = time.perf_counter()
+				operation()
+				durations.append((time.perf_counter() - start) * 1000)
+			counts.append(statements.count)
+			frappe.db.rollback()
+		emit(
+			f"scale: {label}",
+			{
+				"k": prospects,
+				"rows": rows,
+				"ms": statistics.median(durations),
+				"queries": statistics.median(counts),
+				"runs": times,
+				"plan": statements.plan(),
+				**extra,
+			},
+		)
+
+	list_fields = ["name", "status", "territory", "prospect_owner", "open_pipeline_amount", "modified"]
+	list_filters = {"territory": territories[3], "status": "Open"}
+	timed(
+		"list view, first page",
+		lambda: frappe.get_list(
+			"Prospect", fields=list_fields, filters=list_filters, order_by="modified desc", limit=20
+		),
+	)
+	timed("list view, count", lambda: frappe.db.count("Prospect", list_filters))
+	# The report's computation (what the background job of a prepared report runs), then what the desk's
+	# request costs once the report is a prepared report, as it becomes on a site of this size.
+	territory = {"territory": territories[3]}
+	timed(
+		"Prospect Pipeline report, one territory: computation", lambda: pipeline_report.execute(territory), 3
+	)
+	timed("Prospect Pipeline report, no filter: computation", lambda: pipeline_report.execute({}), 1)
+	was_prepared = frappe.db.get_value("Report", "Prospect Pipeline", "prepared_report")
+	pipeline_report.prepare_when_large()
+	frappe.db.commit()
+	for label, filters in (("no filter", {}), ("one territory", territory)):
+		timed(
+			f"Prospect Pipeline report, {label}: desk request (prepared report)",
+			lambda filters=filters: run_report("Prospect Pipeline", filters=filters),
+			3,
+		)
+	frappe.db.set_value("Report", "Prospect Pipeline", "prepared_report", was_prepared)
+	frappe.db.set_default(pipeline_report.SWITCHED, None)
+	frappe.db.commit()
+	timed("prospect-crm stats", get_stats, 3)
+	timed("repair --dry-run", lambda: jobs.repair(dry_run=True), 1, warm=False)
+	# The repair's own memory: the peak of what Python allocated during it (rows are read a batch at a time).
+	tracemalloc.start()
+	jobs.repair(dry_run=True)
+	peak = tracemalloc.get_traced_memory()[1]
+	tracemalloc.stop()
+	emit(
+		"scale: repair peak memory",
+		{"k": prospects, "rows": rows, "mb": peak / 1024 / 1024, "process_peak_mb": peak_rss_mb()},
+	)
+	saved = []
+
+	def backfill_save():
+		opportunity = frappe.get_doc(
+			{
+				"doctype": "Opportunity",
+				"opportunity_from": "Prospect",
+				"party_name": names[prospects // 2],
+				"company": comp,
+				"opportunity_amount": 500,
+				"currency": currency,
+			}
+		).insert(ignore_permissions=True)
+		saved.append(opportunity.name)
+
+	timed("back-fill save (new opportunity)", backfill_save)
+	timed("find_duplicates", lambda: duplicates.find_candidates(prospect=names[prospects // 3]))
+
+	drop_scale_data()
+
+
+def scale_data(prospects: int, rows: int) -> tuple[list[str], list[str]]:
+	"""The scale section's data (kept until drop_scale_data): `prospects` prospects in 10 territories and
+	four statuses, `rows` lead and opportunity rows in all, each with its Lead or Opportunity. Returns the
+	prospects' names and the territories."""
 	frappe.set_user("Administrator")
 	comp, currency, owner = company(), frappe.db.get_default("currency") or "EUR", "Administrator"
 	territories = []
@@ -672,7 +772,6 @@ def scale(prospects: int = 100000, rows: int = 1000000, repeat: int = 5) -> None
 		territories.append(name)
 	statuses = ("Open", "Engaged", "Lost", "Dormant")
 	base = time.time()
-	started = time.perf_counter()
 
 	def stamp(i):
 		return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(base - i))
@@ -761,75 +860,10 @@ def scale(prospects: int = 100000, rows: int = 1000000, repeat: int = 5) -> None
 			],
 		)
 		frappe.db.commit()
-	pool = frappe.db.sql("select @@innodb_buffer_pool_size")[0][0] / 1024 / 1024
-	emit(
-		"scale: data written",
-		{"k": prospects, "rows": rows, "ms": (time.perf_counter() - started) * 1000, "buffer_pool_mb": pool},
-	)
+	return names, territories
 
-	def timed(label: str, operation, times: int = repeat, **extra) -> None:
-		durations, counts = [], []
-		operation()  # warm-up
-		for _ in range(times):
-			with Statements() as statements:
-				start = time.perf_counter()
-				operation()
-				durations.append((time.perf_counter() - start) * 1000)
-			counts.append(statements.count)
-			frappe.db.rollback()
-		emit(
-			f"scale: {label}",
-			{
-				"k": prospects,
-				"rows": rows,
-				"ms": statistics.median(durations),
-				"queries": statistics.median(counts),
-				"runs": times,
-				"plan": statements.plan(),
-				**extra,
-			},
-		)
 
-	list_fields = ["name", "status", "territory", "prospect_owner", "open_pipeline_amount", "modified"]
-	list_filters = {"territory": territories[3], "status": "Open"}
-	timed(
-		"list view, first page",
-		lambda: frappe.get_list(
-			"Prospect", fields=list_fields, filters=list_filters, order_by="modified desc", limit=20
-		),
-	)
-	timed("list view, count", lambda: frappe.db.count("Prospect", list_filters))
-	timed("Prospect Pipeline report, no filter", lambda: run_report("Prospect Pipeline", filters={}), 3)
-	timed(
-		"Prospect Pipeline report, one territory",
-		lambda: run_report("Prospect Pipeline", filters={"territory": territories[3]}),
-		3,
-	)
-	timed("prospect-crm stats", get_stats, 3)
-	rss_before = peak_rss_mb()
-	timed("repair --dry-run", lambda: jobs.repair(dry_run=True), 1)
-	emit(
-		"scale: repair peak memory",
-		{"k": prospects, "rows": rows, "mb": peak_rss_mb(), "before_mb": rss_before},
-	)
-	saved = []
-
-	def backfill_save():
-		opportunity = frappe.get_doc(
-			{
-				"doctype": "Opportunity",
-				"opportunity_from": "Prospect",
-				"party_name": names[prospects // 2],
-				"company": comp,
-				"opportunity_amount": 500,
-				"currency": currency,
-			}
-		).insert(ignore_permissions=True)
-		saved.append(opportunity.name)
-
-	timed("back-fill save (new opportunity)", backfill_save)
-	timed("find_duplicates", lambda: duplicates.find_candidates(prospect=names[prospects // 3]))
-
+def drop_scale_data() -> None:
 	for doctype, condition in (
 		("Prospect Opportunity", "parent like 'BSCALE %%'"),
 		("Prospect Lead", "parent like 'BSCALE %%'"),

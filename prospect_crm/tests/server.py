@@ -2,6 +2,7 @@
 development server, or gunicorn with several workers like production) and Frappe's CLI as an administrator
 runs it. Also where their logs and other artifacts go."""
 
+import json
 import os
 import socket
 import subprocess
@@ -34,8 +35,8 @@ class Server:
 
 	name = "server"
 
-	def __init__(self, log_dir: str):
-		self.site = frappe.local.site
+	def __init__(self, log_dir: str, site: str | None = None):
+		self.site = site or frappe.local.site
 		self.port = free_port()
 		self.base = f"http://127.0.0.1:{self.port}"
 		os.makedirs(log_dir, exist_ok=True)
@@ -104,9 +105,9 @@ class WorkerServer(Server):
 
 	name = "gunicorn"
 
-	def __init__(self, log_dir: str, workers: int = 4):
+	def __init__(self, log_dir: str, workers: int = 4, site: str | None = None):
 		self.workers = workers
-		super().__init__(log_dir)
+		super().__init__(log_dir, site)
 
 	def command(self, bench: str) -> list[str]:
 		return [
@@ -132,6 +133,24 @@ def frappe_cli(site: str, *args: str, timeout: int = 900) -> subprocess.Complete
 		text=True,
 		timeout=timeout,
 	)
+
+
+def site_script(site: str, script: str, *args: str, timeout: int = 300, env=None) -> dict:
+	"""A Python script run by the bench's Python from the sites folder, with `site` and `args` as its
+	arguments (it calls frappe.init itself), as an administrator's one-off script runs; returns the JSON it
+	printed on its line starting with "STATE:"."""
+	bench = get_bench_path()
+	result = subprocess.run(
+		[f"{bench}/env/bin/python", "-c", script, site, *args],
+		cwd=f"{bench}/sites",
+		capture_output=True,
+		text=True,
+		timeout=timeout,
+		env=env,
+	)
+	assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+	line = next(line for line in result.stdout.splitlines() if line.startswith("STATE:"))
+	return json.loads(line[len("STATE:") :])
 
 
 def site_cli(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:

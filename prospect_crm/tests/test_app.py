@@ -139,3 +139,100 @@ class TestFrench(FrappeTestCase):
 			self.assertEqual(frappe._("Overview"), "Vue d'ensemble")
 		finally:
 			frappe.local.lang = "en"
+
+
+class TestReleaseAndLicence(FrappeTestCase):
+	"""The licence is GPL-3.0 everywhere it is named, and the version is the same in code, package and
+	changelog."""
+
+	root = None
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		from pathlib import Path
+
+		cls.root = Path(frappe.get_app_path("prospect_crm")).parent
+
+	def test_every_licence_statement_is_gpl_3(self):
+		import re
+
+		self.assertIn(
+			"GNU GENERAL PUBLIC LICENSE\n                       Version 3",
+			(self.root / "license.txt").read_text(),
+		)
+		self.assertEqual(frappe.get_hooks("app_license", app_name="prospect_crm"), ["GPL-3.0"])
+		self.assertIn('license="GPL-3.0-only"', (self.root / "setup.py").read_text())
+		headers = {}
+		for path in (self.root / "prospect_crm").rglob("*"):
+			if path.suffix in (".py", ".js") and path.is_file():
+				for line in path.read_text().splitlines()[:5]:
+					if re.search(r"\bLicen[cs]e\b:", line):
+						headers[str(path.relative_to(self.root))] = line.split(":", 1)[1].strip()
+		self.assertTrue(headers)
+		self.assertEqual(
+			{
+				path: text
+				for path, text in headers.items()
+				if text != "GNU General Public License v3. See license.txt"
+			},
+			{},
+		)
+
+	def test_version_is_the_changelog_s_latest_release(self):
+		import re
+
+		import prospect_crm
+
+		changelog = (self.root / "CHANGELOG.md").read_text()
+		releases = re.findall(r"^## \[?(\d+\.\d+\.\d+)\]?", changelog, re.MULTILINE)
+		self.assertTrue(releases, "CHANGELOG.md names no release")
+		self.assertEqual(prospect_crm.__version__, releases[0])
+		self.assertIn(f"| {'.'.join(releases[0].split('.')[:2])} |", (self.root / "README.md").read_text())
+
+
+class TestDevelopmentScripts(FrappeTestCase):
+	"""scripts/up, test and benchmark refuse a bench holding sites they did not create, unless --i-know."""
+
+	def guard(self, *args: str, sites: dict[str, dict]):
+		import json
+		import subprocess
+		import tempfile
+		from pathlib import Path
+
+		scripts = Path(frappe.get_app_path("prospect_crm")).parent / "scripts"
+		with tempfile.TemporaryDirectory() as bench:
+			for site, config in sites.items():
+				(Path(bench) / "sites" / site).mkdir(parents=True)
+				(Path(bench) / "sites" / site / "site_config.json").write_text(json.dumps(config))
+			(Path(bench) / "sites" / "assets").mkdir()
+			return subprocess.run(
+				[
+					"bash",
+					"-c",
+					f"source '{scripts}/common.sh'; guard_bench; echo \"args: $*\"",
+					"guard",
+					*args,
+				],
+				env={"PATH": "/usr/bin:/bin", "HOME": bench, "BENCH_DIR": bench},
+				capture_output=True,
+				text=True,
+				timeout=60,
+			)
+
+	def test_a_production_site_stops_them(self):
+		result = self.guard("a", sites={"erp.example.com": {"db_name": "x"}, "prospect-test.localhost": {}})
+		self.assertNotEqual(result.returncode, 0)
+		self.assertIn("holds sites these scripts did not create (erp.example.com)", result.stderr)
+		self.assertIn("--i-know", result.stderr)
+
+	def test_i_know_goes_on_and_is_taken_out_of_the_arguments(self):
+		result = self.guard("a", "--i-know", "b", sites={"erp.example.com": {}})
+		self.assertEqual(result.returncode, 0, result.stderr)
+		self.assertIn("WARNING", result.stdout)
+		self.assertIn("args: a b", result.stdout)
+
+	def test_their_own_sites_pass(self):
+		marked = {"prospect_crm_scripts_site": 1}
+		result = self.guard(sites={"prospect-test.localhost": {}, "demo.example.com": marked})
+		self.assertEqual(result.returncode, 0, result.stderr)

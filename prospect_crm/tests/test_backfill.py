@@ -5,7 +5,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from prospect_crm import backfill
-from prospect_crm.tests.utils import CountQueries, make_lead, make_opportunity, make_prospect
+from prospect_crm.tests.utils import CountQueries, make_lead, make_opportunity, make_prospect, sales_item
 
 
 def lead_rows(lead):
@@ -152,6 +152,42 @@ class TestOpportunityBackfill(FrappeTestCase):
 		self.assertEqual(opportunity_rows(opportunity.name), [])
 
 
+class TestLeadStatusSetByERPNext(FrappeTestCase):
+	"""ERPNext sets a lead's status without saving the lead (Opportunity.after_insert, Quotation.validate,
+	Customer.after_insert): the lead's row in its prospect shows the new status all the same."""
+
+	def lead_row_status(self, lead: str) -> str:
+		return frappe.db.get_value("Prospect Lead", {"lead": lead}, "status")
+
+	def test_an_opportunity_for_the_lead(self):
+		lead = make_lead("Status Opp", prospect=make_prospect("Backfill Status Opp").name)
+		make_opportunity(lead.name, opportunity_from="Lead")
+		self.assertEqual(frappe.db.get_value("Lead", lead.name, "status"), "Opportunity")
+		self.assertEqual(self.lead_row_status(lead.name), "Opportunity")
+
+	def test_a_quotation_for_the_lead(self):
+		lead = make_lead("Status Quotation", prospect=make_prospect("Backfill Status Quotation").name)
+		frappe.get_doc(
+			{
+				"doctype": "Quotation",
+				"quotation_to": "Lead",
+				"party_name": lead.name,
+				"company": lead.company,
+				"items": [{"item_code": sales_item(), "qty": 1, "rate": 100}],
+			}
+		).insert().submit()
+		self.assertEqual(frappe.db.get_value("Lead", lead.name, "status"), "Quotation")
+		self.assertEqual(self.lead_row_status(lead.name), "Quotation")
+
+	def test_a_customer_made_from_the_lead(self):
+		lead = make_lead("Status Customer", prospect=make_prospect("Backfill Status Customer").name)
+		frappe.get_doc(
+			{"doctype": "Customer", "customer_name": "Backfill Status Customer Co", "lead_name": lead.name}
+		).insert()
+		self.assertEqual(frappe.db.get_value("Lead", lead.name, "status"), "Converted")
+		self.assertEqual(self.lead_row_status(lead.name), "Converted")
+
+
 class TestBackfillCost(FrappeTestCase):
 	def count_opportunity_save(self, prospect):
 		opportunity = make_opportunity(prospect.name)
@@ -209,6 +245,9 @@ def seed_rows(prospect, count):
 # rows; lock and bump the parents, moving their pipeline amounts, in one UPDATE; delete the rows elsewhere
 # (move, delete); update the row (update), or read the table's last idx and insert the row (insert, move).
 STATEMENTS = {"insert": 4, "update": 3, "move": 5, "delete": 3}
+# The save of an existing document (every path but the insert of a new one) first locks the parents, then
+# reads its rows in them again with a locking read (the latest committed rows, not the request's snapshot).
+CURRENT_READ = 2
 # An opportunity for a lead first reads the lead's prospect.
 LEAD_PROSPECT_LOOKUP = 1
 # A document that joins a prospect (not one being created) brings its history along (history.py): CRM
@@ -272,9 +311,10 @@ class TestBackfillStatements(FrappeTestCase):
 		for kind in backfill.ROW_KINDS:
 			joining = JOINING_HISTORY + (LEAD_OPPORTUNITIES_LOOKUP if kind is backfill.LEAD_ROW else 0)
 			expected = {
-				**STATEMENTS,
-				"insert": STATEMENTS["insert"] + joining,
-				"move": STATEMENTS["move"] + joining,
+				"update": STATEMENTS["update"] + CURRENT_READ,
+				"move": STATEMENTS["move"] + CURRENT_READ + joining,
+				"delete": STATEMENTS["delete"] + CURRENT_READ,
+				"insert": STATEMENTS["insert"] + CURRENT_READ + joining,
 				"insert new": STATEMENTS["insert"],
 			}
 			for rows_per_prospect in (0, 200):
@@ -291,7 +331,9 @@ class TestBackfillStatements(FrappeTestCase):
 		opportunity = make_opportunity(make_lead("Counted", prospect=prospect.name).name, "Lead")
 		opportunity.probability = 55
 		queries = statements(lambda: backfill.refresh_opportunity_row(opportunity))
-		self.assertEqual(len(queries), STATEMENTS["update"] + LEAD_PROSPECT_LOOKUP, "\n".join(queries))
+		self.assertEqual(
+			len(queries), STATEMENTS["update"] + CURRENT_READ + LEAD_PROSPECT_LOOKUP, "\n".join(queries)
+		)
 
 	def test_pipeline_amount_follows_a_moved_and_a_closed_opportunity(self):
 		here, there = make_prospect("Statements Pipeline Here"), make_prospect("Statements Pipeline There")

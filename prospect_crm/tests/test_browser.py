@@ -83,6 +83,10 @@ CHROMIUM_ARGS = [
 ]
 
 
+# The screenshots this test process took (file names), for the user guides' check.
+TAKEN: set[str] = set()
+
+
 class TestProspectFormInBrowser(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -144,6 +148,20 @@ class TestProspectFormInBrowser(FrappeTestCase):
 
 	def shot(self, page, name):
 		page.screenshot(path=os.path.join(self.artifacts, f"{name}.png"), full_page=True)
+		TAKEN.add(f"{name}.png")
+
+	def test_user_guides_show_screenshots_this_run_took(self):
+		"""docs/guide-prospect.md and docs/fr/guide-prospect.md show screenshots of this test (scripts/test copies
+		them next to the guides): each one they show was taken by the tests above, in this run. (Named to run
+		after them.)"""
+		root = os.path.join(frappe.get_app_path("prospect_crm"), "..", "docs")
+		for guide in ("guide-prospect.md", os.path.join("fr", "guide-prospect.md")):
+			with open(os.path.join(root, guide)) as f:
+				shown = re.findall(r"!\[[^\]]*\]\(images/([^)]+\.png)\)", f.read())
+			self.assertGreaterEqual(len(shown), 8, guide)
+			self.assertEqual(
+				sorted(set(shown) - TAKEN), [], f"{guide} shows screenshots this run did not take"
+			)
 
 	def failure_shot(self, page, name):
 		"""A screenshot of the page when a step failed; if even that fails, the step's error is what counts."""

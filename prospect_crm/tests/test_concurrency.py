@@ -2,9 +2,11 @@
 this process, each with its own database session, and clients of a 4-worker gunicorn server over REST.
 All of them must land exactly once, none may fail with TimestampMismatchError."""
 
+import json
 import threading
 
 import frappe
+from frappe.installer import update_site_config
 from frappe.tests.utils import FrappeTestCase
 
 from prospect_crm.tests.rest import RestTestCase, resource, tally
@@ -144,4 +146,115 @@ class TestConcurrencyOverRest(RestTestCase):
 		self.assertEqual(
 			frappe.db.get_value("Prospect", self.prospect, "open_pipeline_amount"),
 			sum(10 + i for i in range(20)),
+		)
+
+
+class TestLockContention(RestTestCase):
+	"""Writers that wait for a prospect longer than the database allows (innodb_lock_wait_timeout, set low for
+	the test) are refused with HTTP 409 and a message saying to try again, and nothing of theirs is kept;
+	then 50 writers at once on the same prospect: each one lands once or is refused that way, never a 500."""
+
+	server_class = WorkerServer
+
+	@classmethod
+	def setUpClass(cls):
+		# The site's requests wait 1 s for a locked row (busy.limit_lock_waits), from the server's start.
+		update_site_config("lock_wait_timeout", 1)
+		cls.addClassCleanup(update_site_config, "lock_wait_timeout", "None")  # removes the key
+		super().setUpClass()
+		cls.prospect = make_prospect(f"{cls.prefix} Contended").name
+		cls.leads = [make_lead(f"{cls.prefix} Waiting {i}", prospect=cls.prospect).name for i in range(25)]
+		frappe.db.commit()
+
+	def write_all(self, count: int, tag: str) -> list[tuple[str, str, int, dict]]:
+		"""`count` writers at once: half insert opportunities, half move a lead's mobile number."""
+		results = []
+		barrier = threading.Barrier(count)
+
+		def insert_opportunity(i):
+			barrier.wait(timeout=60)
+			status, body = self.admin.post(
+				resource("Opportunity"),
+				{
+					"opportunity_from": "Prospect",
+					"party_name": self.prospect,
+					"company": self.company,
+					"opportunity_amount": 1000 + i,
+					"title": f"{self.prefix} {tag} {i}",
+				},
+			)
+			results.append(("Opportunity", (body.get("data") or {}).get("name"), status, body))
+
+		def update_lead(i):
+			barrier.wait(timeout=60)
+			lead = self.leads[i % len(self.leads)]
+			status, body = self.admin.put(resource("Lead", lead), {"mobile_no": f"+33 6 98 76 {tag} {i:02d}"})
+			results.append(("Lead", lead, status, body))
+
+		threads = [threading.Thread(target=insert_opportunity, args=(i,)) for i in range(count // 2)]
+		threads += [threading.Thread(target=update_lead, args=(i,)) for i in range(count - count // 2)]
+		for thread in threads:
+			thread.start()
+		for thread in threads:
+			thread.join(timeout=300)
+		self.assertEqual(len(results), count)
+		tally("lock contention", count)
+		return results
+
+	def assert_refused_clearly(self, body: dict):
+		self.assertEqual(body.get("exc_type"), "ProspectBusyError", str(body)[:500])
+		messages = [json.loads(m)["message"] for m in json.loads(body.get("_server_messages") or "[]")]
+		self.assertTrue(any("please try again" in m for m in messages), messages)
+
+	def test_a_writer_that_waits_too_long_is_refused_and_may_try_again(self):
+		# This session holds the prospect (as a long save would) while 10 writers come.
+		frappe.db.sql("select name from `tabProspect` where name = %s for update", self.prospect)
+		try:
+			held = self.write_all(10, "01")
+		finally:
+			frappe.db.rollback()
+		self.assertEqual([status for _, _, status, _ in held], [409] * 10, [r[3] for r in held][:2])
+		for _, _, _, body in held:
+			self.assert_refused_clearly(body)
+		self.assertFalse(
+			frappe.db.exists("Opportunity", {"title": ("like", f"{self.prefix} 01 %")}), "nothing was kept"
+		)
+		self.assertFalse(frappe.db.exists("Lead", {"mobile_no": ("like", "+33 6 98 76 01 %")}))
+
+		# Tried again once the prospect is free, the same writes land.
+		again = self.write_all(10, "02")
+		self.assertEqual([status for _, _, status, _ in again], [200] * 10, [r[3] for r in again][:2])
+
+		crowd = self.write_all(50, "03")
+		unclear = [(status, str(body)[:300]) for _, _, status, body in crowd if status not in (200, 409)]
+		self.assertEqual(unclear, [], "each writer lands or is refused with 409")
+		for _, _, status, body in crowd:
+			if status == 409:
+				self.assert_refused_clearly(body)
+
+		frappe.db.rollback()
+		confirmed = [
+			name for doctype, name, status, _ in again + crowd if doctype == "Opportunity" and status == 200
+		]
+		opportunities = frappe.get_all("Opportunity", filters={"party_name": self.prospect}, pluck="name")
+		self.assertEqual(sorted(opportunities), sorted(confirmed), "only the confirmed opportunities exist")
+		rows = frappe.get_all("Prospect Opportunity", filters={"parent": self.prospect}, pluck="opportunity")
+		self.assertEqual(sorted(rows), sorted(confirmed), "each has exactly one row")
+		lead_rows = frappe.get_all(
+			"Prospect Lead", filters={"parent": self.prospect}, fields=["lead", "mobile_no"]
+		)
+		self.assertEqual(sorted(r.lead for r in lead_rows), sorted(self.leads), "one row per lead")
+		mobiles = dict(
+			frappe.get_all(
+				"Lead", filters={"name": ("in", self.leads)}, fields=["name", "mobile_no"], as_list=True
+			)
+		)
+		self.assertEqual({r.lead: r.mobile_no for r in lead_rows}, mobiles, "each row shows its lead")
+		amounts = frappe.get_all(
+			"Opportunity", filters={"name": ("in", confirmed)}, pluck="opportunity_amount"
+		)
+		self.assertEqual(frappe.db.get_value("Prospect", self.prospect, "open_pipeline_amount"), sum(amounts))
+		print(
+			f"lock contention: {sum(s == 409 for _, _, s, _ in crowd)} of 50 writers refused with 409, "
+			f"the rest saved"
 		)

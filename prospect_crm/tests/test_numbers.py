@@ -16,7 +16,14 @@ from prospect_crm.prospect_crm.dashboard_chart_source.prospect_pipeline_by_stage
 	prospect_pipeline_by_stage,
 )
 from prospect_crm.prospect_crm.report.prospect_pipeline.prospect_pipeline import execute
-from prospect_crm.tests.utils import make_lead, make_opportunity, make_prospect, make_user, unique
+from prospect_crm.tests.utils import (
+	CountQueries,
+	make_lead,
+	make_opportunity,
+	make_prospect,
+	make_user,
+	unique,
+)
 
 
 def onload_summary(name: str) -> dict:
@@ -155,6 +162,41 @@ class TestNumbers(FrappeTestCase):
 		self.assertEqual(
 			frappe.db.get_value("Prospect", self.prospect.name, "prospect_owner_name"), "Camille Numbers"
 		)
+
+	def test_the_pipeline_of_most_prospects_reads_every_row_once(self):
+		"""Past WHOLE_SITE_FROM prospects (half the site or more) pipeline() reads all rows instead of naming
+		the prospects, then counts again those holding a row that points to nothing: the same numbers, for the
+		prospects asked only."""
+		names = frappe.get_all("Prospect", pluck="name")
+		asked = [name for name in names if name != self.prospect.name] + [self.prospect.name]
+		named = numbers.pipeline(asked[1:])
+		self.addCleanup(setattr, numbers, "WHOLE_SITE_FROM", numbers.WHOLE_SITE_FROM)
+		numbers.WHOLE_SITE_FROM = 1
+		with CountQueries() as counter:
+			whole = numbers.pipeline(asked[1:])
+		self.assertEqual(whole, named)
+		self.assertNotIn(asked[0], whole)
+		self.assertEqual(whole[self.prospect.name].pipeline_amount, 4000)
+		aggregates = [query for query in counter.queries if "group by row.parent" in query]
+		# Two over every row, then two again for the prospects holding a row whose document is gone (this one).
+		self.assertEqual(["row.parent in" in query for query in aggregates], [False, False, True, True])
+
+	def test_the_report_becomes_a_prepared_report_on_a_big_site_once(self):
+		from prospect_crm.prospect_crm.report.prospect_pipeline import prospect_pipeline
+
+		self.addCleanup(frappe.db.set_default, prospect_pipeline.SWITCHED, None)
+		self.addCleanup(frappe.db.set_value, "Report", "Prospect Pipeline", "prepared_report", 0)
+		self.addCleanup(setattr, prospect_pipeline, "PREPARED_FROM", prospect_pipeline.PREPARED_FROM)
+		frappe.db.set_default(prospect_pipeline.SWITCHED, None)
+		self.assertFalse(prospect_pipeline.prepare_when_large(), "a small site runs it directly")
+		self.assertEqual(frappe.db.get_value("Report", "Prospect Pipeline", "prepared_report"), 0)
+		prospect_pipeline.PREPARED_FROM = frappe.db.count("Prospect")
+		self.assertTrue(prospect_pipeline.prepare_when_large())
+		self.assertEqual(frappe.db.get_value("Report", "Prospect Pipeline", "prepared_report"), 1)
+		# An administrator turns it off again: it stays off.
+		frappe.db.set_value("Report", "Prospect Pipeline", "prepared_report", 0)
+		self.assertFalse(prospect_pipeline.prepare_when_large())
+		self.assertEqual(frappe.db.get_value("Report", "Prospect Pipeline", "prepared_report"), 0)
 
 
 class TestDeskDefaults(FrappeTestCase):

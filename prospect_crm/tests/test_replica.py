@@ -11,22 +11,15 @@ import subprocess
 import sys
 import time
 
-import pymysql
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_bench_path
 
-from prospect_crm.tests.server import artifacts_dir, frappe_cli, free_port
+from prospect_crm.tests.server import artifacts_dir, frappe_cli
+from prospect_crm.tests.services import MariaDBServer
 
 SITE = "prospect-replica.localhost"
 ADMIN = ("pcrm_admin", "pcrm_admin")
 REPLICATION = ("pcrm_repl", "pcrm_repl")
-
-
-def mariadb_binary(name: str) -> str:
-	for candidate in (shutil.which(name), f"/usr/sbin/{name}", f"/usr/bin/{name}"):
-		if candidate and os.path.exists(candidate):
-			return candidate
-	raise AssertionError(f"{name} not found: the replica test needs the MariaDB server package")
 
 
 class TestReadReplica(FrappeTestCase):
@@ -39,25 +32,19 @@ class TestReadReplica(FrappeTestCase):
 		os.makedirs(cls.base)
 		cls.servers = []
 		cls.addClassCleanup(cls.tear_down_servers)
-		cls.primary = cls.start_server(
-			"primary", server_id=11, extra=["--log-bin=bin", "--binlog-format=ROW"]
+		primary = MariaDBServer(
+			cls.base, "primary", server_id=11, extra=["--log-bin=bin", "--binlog-format=ROW"]
 		)
-		cls.replica = cls.start_server("replica", server_id=12, extra=["--read-only=1"])
-		cls.sql(
-			cls.primary,
+		cls.servers.append(primary)
+		replica = MariaDBServer(cls.base, "replica", server_id=12, extra=["--read-only=1"])
+		cls.servers.append(replica)
+		cls.primary, cls.replica = primary.port, replica.port
+		primary.sql(
 			f"CREATE USER '{REPLICATION[0]}'@'%' IDENTIFIED BY '{REPLICATION[1]}'",
 			f"GRANT REPLICATION SLAVE ON *.* TO '{REPLICATION[0]}'@'%'",
-			*(
-				statement
-				for host in ("%", "localhost")
-				for statement in (
-					f"CREATE USER '{ADMIN[0]}'@'{host}' IDENTIFIED BY '{ADMIN[1]}'",
-					f"GRANT ALL ON *.* TO '{ADMIN[0]}'@'{host}' WITH GRANT OPTION",
-				)
-			),
 		)
-		cls.sql(
-			cls.replica,
+		primary.add_admin(*ADMIN)
+		replica.sql(
 			f"CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={cls.primary}, "
 			f"MASTER_USER='{REPLICATION[0]}', MASTER_PASSWORD='{REPLICATION[1]}', MASTER_USE_GTID=slave_pos",
 			"START SLAVE",
@@ -89,76 +76,18 @@ class TestReadReplica(FrappeTestCase):
 
 	# ---- servers ----
 	@classmethod
-	def start_server(cls, name: str, server_id: int, extra: list[str]) -> int:
-		datadir, port = os.path.join(cls.base, name), free_port()
-		install = subprocess.run(
-			[
-				mariadb_binary("mariadb-install-db"),
-				"--no-defaults",
-				f"--datadir={datadir}",
-				"--auth-root-authentication-method=normal",
-				"--skip-test-db",
-			],
-			capture_output=True,
-			text=True,
-		)
-		assert install.returncode == 0, install.stdout + install.stderr
-		log = open(os.path.join(cls.base, f"{name}.log"), "w")
-		process = subprocess.Popen(
-			[
-				mariadb_binary("mariadbd"),
-				"--no-defaults",
-				f"--datadir={datadir}",
-				f"--port={port}",
-				"--bind-address=127.0.0.1",
-				f"--socket={os.path.join(cls.base, name + '.sock')}",
-				f"--pid-file={os.path.join(cls.base, name + '.pid')}",
-				f"--server-id={server_id}",
-				"--character-set-server=utf8mb4",
-				"--collation-server=utf8mb4_unicode_ci",
-				*extra,
-			],
-			cwd=datadir,
-			stdout=log,
-			stderr=subprocess.STDOUT,
-		)
-		cls.servers.append((process, log))
-		deadline = time.time() + 60
-		while time.time() < deadline:
-			try:
-				pymysql.connect(host="127.0.0.1", port=port, user="root", password="").close()
-				return port
-			except pymysql.MySQLError:
-				assert process.poll() is None, f"the {name} server stopped; see {log.name}"
-				time.sleep(0.3)
-		raise AssertionError(f"the {name} server did not start; see {log.name}")
-
-	@classmethod
 	def tear_down_servers(cls):
-		for process, log in cls.servers:
-			process.terminate()
-			try:
-				process.wait(timeout=60)
-			except subprocess.TimeoutExpired:
-				process.kill()
-				process.wait()
-			log.close()
+		for server in cls.servers:
+			server.close()
 
 	@classmethod
 	def remove_site(cls):
 		# Its database lived on the servers stopped above; only the site's folder remains.
 		shutil.rmtree(os.path.join(cls.bench, "sites", SITE), ignore_errors=True)
 
-	@staticmethod
-	def sql(port: int, *statements: str) -> list:
-		connection = pymysql.connect(host="127.0.0.1", port=port, user="root", password="", autocommit=True)
-		try:
-			with connection.cursor() as cursor:
-				for statement in statements:
-					cursor.execute(statement)
-				return cursor.fetchall()
-		finally:
-			connection.close()
+	@classmethod
+	def sql(cls, port: int, *statements: str) -> tuple:
+		return next(server for server in cls.servers if server.port == port).sql(*statements)
 
 	@classmethod
 	def wait_for_replication(cls, seconds: int = 120) -> None:

@@ -1,10 +1,35 @@
 """Test helpers shared by the DocType tests, the integration tests and the benchmark: the site's set-up,
 factories of prospects, leads, opportunities, contacts, addresses, items, users and data imports, unique
-names for data that gets committed and its removal, whitelisted calls as the desk makes them, and the SQL
-statement counter."""
+names for data that gets committed and its removal, whitelisted calls as the desk makes them, the SQL
+statement counter, and the fault tests' tally (the "fault summary:" line)."""
+
+import atexit
 
 import frappe
 from frappe import is_whitelisted
+
+FAULTS = {"faults injected": 0, "writes attempted": 0, "writes confirmed": 0, "rows checked": 0}
+LOST_AND_DOUBLED = {"lost": 0, "doubled": 0}
+
+
+def count_faults(**numbers: int) -> None:
+	"""Adds to the fault summary printed when the test process ends (keyword names with underscores for
+	spaces: faults_injected, writes_attempted, writes_confirmed, rows_checked, lost, doubled)."""
+	if not getattr(count_faults, "registered", False):
+		atexit.register(print_fault_summary)
+		count_faults.registered = True
+	for key, n in numbers.items():
+		key = key.replace("_", " ")
+		(FAULTS if key in FAULTS else LOST_AND_DOUBLED)[key] += n
+
+
+def print_fault_summary() -> None:
+	print(
+		"\nfault summary: "
+		+ ", ".join(f"{key}: {n}" for key, n in {**FAULTS, **LOST_AND_DOUBLED}.items())
+		+ "; any row lost or doubled fails its test",
+		flush=True,
+	)
 
 
 def before_tests():
@@ -134,6 +159,43 @@ def delete_prospects(prefix: str) -> None:
 	):
 		for name in frappe.get_all(doctype, filters={field: like}, pluck="name"):
 			frappe.delete_doc(doctype, name, force=True)
+	frappe.db.commit()
+
+
+def bulk_leads(test_class, prefix: str, prospect: str, count: int) -> list[str]:
+	"""`count` leads naming `prospect`, written with one bulk insert and committed, without their rows (what a
+	repair has to place); deleted, with their rows, when the test class is done."""
+	from frappe.utils import now
+
+	names = [f"{prefix}-L-{i:05d}" for i in range(count)]
+	stamp = now()
+	frappe.db.bulk_insert(
+		"Lead",
+		[
+			"name",
+			"creation",
+			"modified",
+			"owner",
+			"modified_by",
+			"first_name",
+			"lead_name",
+			"status",
+			"prospect",
+		],
+		[
+			(name, stamp, stamp, "Administrator", "Administrator", name, name, "Lead", prospect)
+			for name in names
+		],
+	)
+	frappe.db.commit()
+	test_class.addClassCleanup(drop_bulk_leads, prefix)
+	return names
+
+
+def drop_bulk_leads(prefix: str) -> None:
+	frappe.db.rollback()
+	frappe.db.delete("Prospect Lead", {"lead": ("like", f"{prefix}-L-%")})
+	frappe.db.delete("Lead", {"name": ("like", f"{prefix}-L-%")})
 	frappe.db.commit()
 
 

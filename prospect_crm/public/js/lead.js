@@ -1,5 +1,5 @@
 // Copyright (c) 2026, prospect_crm contributors
-// License: MIT. See license.txt
+// License: GNU General Public License v3. See license.txt
 
 // "Create > Opportunity" on a Lead: ERPNext always pushes the user through creating a prospect. Here the
 // "Prospect CRM Settings" decide whether to offer it (the server's decision arrives with the lead); the

@@ -1,5 +1,5 @@
 // Copyright (c) 2026, prospect_crm contributors
-// License: MIT. See license.txt
+// License: GNU General Public License v3. See license.txt
 
 frappe.provide("prospect_crm");
 

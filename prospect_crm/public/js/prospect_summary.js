@@ -1,5 +1,5 @@
 // Copyright (c) 2026, prospect_crm contributors
-// License: MIT. See license.txt
+// License: GNU General Public License v3. See license.txt
 
 // The top of a prospect's form: a summary (open and weighted pipeline, next activity, owner) above
 // Connections, counts on the tabs, the tables' owners as full names with their totals, and the market share

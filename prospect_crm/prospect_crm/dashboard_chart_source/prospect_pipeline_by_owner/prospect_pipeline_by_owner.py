@@ -1,5 +1,5 @@
 # Copyright (c) 2026, prospect_crm contributors
-# License: MIT. See license.txt
+# License: GNU General Public License v3. See license.txt
 """Open and weighted pipeline per prospect owner (full names), over the prospects the user may read. Not
 cached: each user sees the prospects they may read."""
 

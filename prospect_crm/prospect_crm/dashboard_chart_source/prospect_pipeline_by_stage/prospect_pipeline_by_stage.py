@@ -1,5 +1,5 @@
 # Copyright (c) 2026, prospect_crm contributors
-# License: MIT. See license.txt
+# License: GNU General Public License v3. See license.txt
 """Open and weighted pipeline per sales stage (translated), over the prospects the user may read: the rows
 prospect_crm.numbers counts, whether the opportunity was made for the prospect or for one of its leads."""
 

@@ -1,5 +1,5 @@
 // Copyright (c) 2026, prospect_crm contributors
-// License: MIT. See license.txt
+// License: GNU General Public License v3. See license.txt
 
 // The form only renders: the data comes from the controller's onload (addresses, contacts) and from
 // prospect_crm.activities (tasks, events, emails); rows of Leads and Opportunities are written by the

@@ -1,5 +1,5 @@
 # Copyright (c) 2026, prospect_crm contributors
-# License: MIT. See license.txt
+# License: GNU General Public License v3. See license.txt
 """The Prospect controller: validation of a prospect and of its tables, notes, rename and merge, deletion.
 What goes into its lead and opportunity rows, and into Lead.prospect, is prospect_crm.backfill's to decide.
 """
@@ -16,10 +16,11 @@ from frappe.model.base_document import BaseDocument
 from frappe.utils import cstr, flt, now
 
 from prospect_crm import backfill, follow_up, mentions, numbers, owners, status
+from prospect_crm.busy import RetryableWrites
 from prospect_crm.duplicates import website_domain
 
 
-class Prospect(CRMNote):
+class Prospect(RetryableWrites, CRMNote):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 

@@ -1,5 +1,5 @@
 # Copyright (c) 2026, prospect_crm contributors
-# License: MIT. See license.txt
+# License: GNU General Public License v3. See license.txt
 
 """The Prospect document: its fields and validation, its leads table deciding Lead.prospect, the open pipeline
 amount, notes, and what a save costs whatever the number of rows it lists."""

@@ -1,5 +1,5 @@
 # Copyright (c) 2026, prospect_crm contributors
-# License: MIT. See license.txt
+# License: GNU General Public License v3. See license.txt
 """Prospect CRM Settings: whether converting a lead offers to create a prospect, and the free-mail domains
 that never make two prospects duplicates (read by prospect_crm.duplicates), and the thresholds of the Engaged
 and Dormant statuses (read by prospect_crm.status)."""

