@@ -48,6 +48,14 @@ MOVING = (
 	("Attachments", "File", lambda name: {"attached_to_doctype": "Prospect", "attached_to_name": name}),
 )
 
+# Child rows that point at a prospect from a contact, an address, an email or an event: one linked to both
+# prospects points twice at the kept one after Frappe's rename. As (DocType, type field, name field).
+SHARED_LINKS = (
+	("Dynamic Link", "link_doctype", "link_name"),
+	("Communication Link", "link_doctype", "link_name"),
+	("Event Participants", "reference_doctype", "reference_docname"),
+)
+
 # Overview fields a merge fills on the kept prospect when it has no value of its own.
 OVERVIEW_FIELDS = (
 	"industry",
@@ -116,7 +124,9 @@ def normalize_assignments(*names: str) -> None:
 
 
 def move_what_frappe_does_not(source: str, target: str) -> None:
-	"""Prospect.after_rename on a merge: notes, tags and empty overview fields of the merged prospect."""
+	"""Prospect.after_rename on a merge: notes, tags and empty overview fields of the merged prospect; links
+	that both prospects had become one."""
+	drop_doubled_links(target)
 	note = frappe.qb.DocType("CRM Note")
 	frappe.qb.update(note).set(note.parent, target).where(note.parenttype == "Prospect").where(
 		note.parent == source
@@ -132,3 +142,28 @@ def move_what_frappe_does_not(source: str, target: str) -> None:
 		values["_user_tags"] = "," + ",".join(tags)
 	if values:
 		frappe.db.set_value("Prospect", target, values, update_modified=False)
+
+
+def drop_doubled_links(target: str) -> None:
+	"""Keep one link to `target` per contact, address, email and event (the first in its table)."""
+	for doctype, type_field, name_field in SHARED_LINKS:
+		table = frappe.qb.DocType(doctype)
+		rows = (
+			frappe.qb.from_(table)
+			.select(table.name, table.parenttype, table.parent)
+			.where(table[type_field] == "Prospect")
+			.where(table[name_field] == target)
+			.orderby(table.parenttype)
+			.orderby(table.parent)
+			.orderby(table.idx)
+			.run(as_dict=True)
+		)
+		seen, doubled = set(), []
+		for row in rows:
+			key = (row.parenttype, row.parent)
+			if key in seen:
+				doubled.append(row.name)
+			else:
+				seen.add(key)
+		if doubled:
+			frappe.qb.from_(table).delete().where(table.name.isin(doubled)).run()

@@ -182,3 +182,61 @@ class TestMerge(FrappeTestCase):
 			api.merge_prospects(prospect.name, prospect.name)
 		with self.assertRaises(frappe.DoesNotExistError):
 			api.merge_preview(prospect.name, "No Such Prospect")
+
+	def test_what_both_prospects_shared_is_linked_once_and_the_kept_one_converts(self):
+		"""A contact, an address, an email and an event linked to both prospects end with one link to the kept
+		one; a customer made from the merged prospect moves, and the kept prospect becomes Converted."""
+		kept = utils.make_prospect("Shared Kept")
+		merged = utils.make_prospect("Shared Merged")
+		both = [("Prospect", kept.name), ("Prospect", merged.name)]
+		contact = utils.make_contact("Shared", both)
+		address = utils.make_address("Shared", both)
+		email = frappe.get_doc(
+			{
+				"doctype": "Communication",
+				"communication_type": "Communication",
+				"communication_medium": "Email",
+				"subject": "to both",
+				"reference_doctype": "Prospect",
+				"reference_name": kept.name,
+				"timeline_links": [
+					{"link_doctype": "Prospect", "link_name": kept.name},
+					{"link_doctype": "Prospect", "link_name": merged.name},
+				],
+			}
+		).insert(ignore_permissions=True)
+		event = frappe.get_doc(
+			{
+				"doctype": "Event",
+				"subject": "meeting both",
+				"event_type": "Public",
+				"starts_on": frappe.utils.now_datetime(),
+				"event_participants": [
+					{"reference_doctype": "Prospect", "reference_docname": kept.name},
+					{"reference_doctype": "Prospect", "reference_docname": merged.name},
+				],
+			}
+		).insert()
+		customer = frappe.get_doc(
+			{"doctype": "Customer", "customer_name": "Shared Merged Customer", "prospect": merged.name}
+		).insert()
+		self.assertNotEqual(frappe.db.get_value("Prospect", kept.name, "status"), "Converted")
+
+		api.merge_prospects(merged.name, kept.name)
+
+		for doctype, name in (("Contact", contact.name), ("Address", address.name)):
+			links = [(link.link_doctype, link.link_name) for link in frappe.get_doc(doctype, name).links]
+			self.assertEqual(links.count(("Prospect", kept.name)), 1, doctype)
+			self.assertNotIn(("Prospect", merged.name), links, doctype)
+		timeline = [
+			(link.link_doctype, link.link_name)
+			for link in frappe.get_doc("Communication", email.name).timeline_links
+		]
+		self.assertEqual(timeline.count(("Prospect", kept.name)), 1)
+		participants = [
+			(row.reference_doctype, row.reference_docname)
+			for row in frappe.get_doc("Event", event.name).event_participants
+		]
+		self.assertEqual(participants, [("Prospect", kept.name)])
+		self.assertEqual(frappe.db.get_value("Customer", customer.name, "prospect"), kept.name)
+		self.assertEqual(frappe.db.get_value("Prospect", kept.name, "status"), "Converted")

@@ -135,12 +135,13 @@ class Prospect(RetryableWrites, CRMNote):
 		"""Frappe has re-pointed every link (Lead.prospect, opportunities, quotations, customers, addresses,
 		contacts, comments, emails, tasks, events, attachments) from `old` to `new`. A plain rename renames
 		the company too; a merge also brings what Frappe does not move (merge.py) and rebuilds this
-		prospect's rows from its leads and opportunities."""
+		prospect's rows from its leads and opportunities, then its status (a customer of the merged one converts it)."""
 		if merge:
 			from prospect_crm.merge import move_what_frappe_does_not
 
 			move_what_frappe_does_not(old, new)
 			backfill.refresh_rows_of_prospect(new)
+			status.update_statuses([new])
 		elif self.company_name == old:
 			self.db_set("company_name", new, update_modified=False)
 		status.after_rename(new)
