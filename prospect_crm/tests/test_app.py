@@ -116,6 +116,30 @@ class TestFrench(FrappeTestCase):
 		missing = sorted(source for source in sources if source not in french)
 		self.assertEqual(missing, [])
 
+	def test_frappe_strings_of_our_screens_have_french_on_every_version(self):
+		"""Strings Frappe/ERPNext draw on the prospect's tabs, which some supported versions leave in English
+		(v15.103's and v16's French miss them): the app's French applies whatever the version."""
+		from frappe.translate import get_all_translations
+
+		french = get_all_translations("fr")
+		shown = (
+			"New Address",
+			"New Contact",
+			"No address added yet.",
+			"No contacts added yet.",
+			"Open Tasks",
+			"Open Events",
+			"No open task",
+			"No open event",
+			"New Event",
+			"New Task",
+			"Activity",
+			"Attachments",
+			"Last Edited by You",
+		)
+		english = [source for source in shown if french.get(source, source) == source]
+		self.assertEqual(english, [])
+
 	def test_included_scripts_have_no_backslash(self):
 		"""Frappe 15.19 inlines `{% include %}`d scripts with re.sub, which reads a backslash in them as an
 		escape of the replacement ("bad escape \\d"): the form would not load."""
@@ -153,6 +177,47 @@ class TestReleaseAndLicence(FrappeTestCase):
 		from pathlib import Path
 
 		cls.root = Path(frappe.get_app_path("prospect_crm")).parent
+
+	def test_declared_bounds_admit_this_bench(self):
+		"""setup.py's python_requires and pyproject's frappe-dependencies admit the Python, Frappe and ERPNext
+		this suite runs on (bench's uv ignores python_requires; pip and bench's dependency check do not)."""
+		import operator
+		import re
+		import sys
+
+		import erpnext
+
+		compare = {
+			">=": operator.ge,
+			">": operator.gt,
+			"<=": operator.le,
+			"<": operator.lt,
+			"==": operator.eq,
+		}
+
+		def numbers(version: str) -> tuple:
+			return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
+
+		def admits(spec: str, version: str) -> bool:
+			for part in spec.split(","):
+				sign, bound = re.fullmatch(r"\s*(>=|<=|==|>|<)\s*([\d.]+)\s*", part).groups()
+				width = len(numbers(bound))
+				if not compare[sign](numbers(version)[:width], numbers(bound)):
+					return False
+			return True
+
+		python_requires = re.search(r'python_requires="([^"]+)"', (self.root / "setup.py").read_text()).group(
+			1
+		)
+		pyproject = (self.root / "pyproject.toml").read_text()
+		running = {
+			python_requires: ".".join(map(str, sys.version_info[:3])),
+			re.search(r'^frappe = "([^"]+)"', pyproject, re.MULTILINE).group(1): frappe.__version__,
+			re.search(r'^erpnext = "([^"]+)"', pyproject, re.MULTILINE).group(1): erpnext.__version__,
+		}
+		for spec, version in running.items():
+			self.assertTrue(admits(spec, version), f"{version} is outside {spec}")
+		self.assertTrue(admits(python_requires, "3.10.0") and admits(python_requires, "3.14.7"))
 
 	def test_every_licence_statement_is_gpl_3(self):
 		import re

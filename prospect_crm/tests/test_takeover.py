@@ -49,6 +49,30 @@ class TestTakeover(FrappeTestCase):
 		)
 		self.assertEqual(rows, [{"parent": name, "probability": 55}])
 
+	def test_doctype_properties_of_the_newest_erpnext(self):
+		"""Our definitions carry what the newest ERPNext sets on its Prospect DocTypes (v15.102 and v16: rename,
+		50 rows a grid page, sorted by creation; v16: dynamic row format), and the site keeps them wherever
+		its DocType has the property."""
+		expected = {
+			"Prospect": {
+				"allow_rename": 1,
+				"grid_page_length": 50,
+				"sort_field": "creation",
+				"sort_order": "DESC",
+				"row_format": "Dynamic",
+			},
+			"Prospect Lead": {"sort_field": "creation", "sort_order": "DESC"},
+			"Prospect Opportunity": {"sort_field": "creation", "sort_order": "DESC"},
+		}
+		doctype_meta = frappe.get_meta("DocType")
+		for doctype, properties in expected.items():
+			ours = import_file.read_doc_from_file(takeover.our_json_path(doctype))
+			for prop, value in properties.items():
+				with self.subTest(doctype=doctype, property=prop):
+					self.assertEqual(ours.get(prop), value, "in our JSON")
+					if doctype_meta.has_field(prop):
+						self.assertEqual(frappe.db.get_value("DocType", doctype, prop), value, "on the site")
+
 
 # Our columns, and a value for each that ERPNext's definition does not know about.
 OUR_PROSPECT_VALUES = {"market_share": 37.5, "currency": "USD", "open_pipeline_amount": 4321.0}
