@@ -8,8 +8,10 @@ needs (territories, industries, sales stages, lost reasons, the sales team's use
 missing, and never changed. Emails are written to the history only, never sent.
 """
 
+import json
 import re
 import unicodedata
+from pathlib import Path
 
 import frappe
 from frappe.utils import (
@@ -45,287 +47,19 @@ SALES_STAGES = (
 )
 
 
-def lead(first_name, last_name, job_title, status, owner):
-	"""A lead of the prospect; its email is at the prospect's domain. `status`: its Lead status (None: the
-	one ERPNext gives it, e.g. Opportunity once an opportunity is made from it)."""
-	return {
-		"first_name": first_name,
-		"last_name": last_name,
-		"job_title": job_title,
-		"status": status,
-		"owner": owner,
-	}
-
-
-def opportunity(
-	amount, probability, stage, closing_in_months, status="Open", from_lead=None, lost_reason=None
-):
-	"""An opportunity expected to close at the end of the month `closing_in_months` from now (0: this one),
-	made from the prospect, or from its lead number `from_lead` (0 for the first)."""
-	return {
-		"amount": amount,
-		"probability": probability,
-		"stage": stage,
-		"closing_in_months": closing_in_months,
-		"status": status,
-		"from_lead": from_lead,
-		"lost_reason": lost_reason,
-	}
-
-
-def task(description, due_in_days, on_lead=None, status="Open"):
-	"""A task (ToDo) of the prospect's owner, or of its lead number `on_lead`'s owner, due `due_in_days` from
-	today (negative: overdue while open)."""
-	return {"description": description, "due_in_days": due_in_days, "on_lead": on_lead, "status": status}
-
-
-def note(text, days_ago):
-	"""A note written by the prospect's owner `days_ago` days ago."""
-	return {"text": text, "days_ago": days_ago}
-
-
-def email(lead_index, sent_or_received, days_ago, subject, body):
-	"""An email between the prospect's lead number `lead_index` and the lead's owner, `days_ago` days ago."""
-	return {
-		"lead": lead_index,
-		"sent_or_received": sent_or_received,
-		"days_ago": days_ago,
-		"subject": subject,
-		"body": body,
-	}
-
-
-def event(subject, in_days, at, category="Meeting"):
-	"""A meeting or call with the prospect, `in_days` days from today at `at` (HH:MM), one hour long."""
-	return {"subject": subject, "in_days": in_days, "at": at, "category": category}
-
-
-def demo_prospect(
-	company_name,
-	territory,
-	industry,
-	owner,
-	size,
-	address,
-	leads,
-	opportunities,
-	tasks=(),
-	notes=(),
-	emails=(),
-	events=(),
-):
-	"""One demo prospect. `size`: (employees, annual revenue, market share in %); `address`: (street,
-	postcode, city). Its website, and its people's emails, are at a domain made from its name."""
-	domain = f"{slug(company_name)}.example.com"
-	no_of_employees, annual_revenue, market_share = size
-	street, pincode, city = address
-	return {
-		"company_name": company_name,
-		"territory": territory,
-		"industry": industry,
-		"owner": owner,
-		"no_of_employees": no_of_employees,
-		"annual_revenue": annual_revenue,
-		"market_share": market_share,
-		"website": f"https://{domain}",
-		"domain": domain,
-		"address_line1": street,
-		"pincode": pincode,
-		"city": city,
-		"leads": leads,
-		"opportunities": opportunities,
-		"tasks": tasks,
-		"notes": notes,
-		"emails": emails,
-		"events": events,
-	}
-
-
 def slug(text: str, separator: str = "-") -> str:
 	"""`text` as lowercase ASCII words joined by `separator` ("Transports Lefèvre": "transports-lefevre")."""
 	ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
 	return separator.join(re.sub(r"[^a-z0-9]+", " ", ascii_text).split())
 
 
-# The pipeline: one entry per prospect.
-# fmt: off
-DEMO = [
-	demo_prospect(
-		"Boulangeries Martin", "Auvergne-Rhône-Alpes", "Agroalimentaire", "camille",
-		size=("51-200", 4500000, 8), address=("12 rue Mercière", "69002", "Lyon"),
-		leads=[
-			lead("Claire", "Martin", "Directrice des achats", "Interested", "camille"),
-			lead("Hugo", "Bernard", "Responsable des boutiques", "Replied", "julien"),
-		],
-		opportunities=[
-			opportunity(12000, 40, "Needs Analysis", 1),
-			opportunity(3500, 70, "Proposal/Price Quote", 0),
-		],
-		tasks=[
-			task("Rappeler Claire Martin au sujet du cahier des charges", 1, on_lead=0),
-			task("Envoyer le devis pour l'équipement des nouvelles boutiques", 2),
-		],
-		notes=[
-			note("Premier contact au salon Sirha : 14 boutiques dans la métropole lyonnaise, projet de "
-				"renouvellement des caisses avant l'été.", 21),
-			note("La décision passe par Claire Martin ; Hugo Bernard teste la solution dans deux "
-				"boutiques.", 6),
-		],
-		emails=[
-			email(0, "Received", 5, "Demande de devis pour nos boutiques",
-				"Suite à notre échange au salon, pourriez-vous nous envoyer un devis pour 14 boutiques ?"),
-			email(0, "Sent", 4, "Re: Demande de devis pour nos boutiques",
-				"Merci pour votre demande. Je vous propose un rendez-vous sur place pour préciser vos "
-				"besoins."),
-		],
-		events=[event("Visite du laboratoire de production", 2, "10:00")],
-	),
-	demo_prospect(
-		"Transports Lefèvre", "Hauts-de-France", "Transport et logistique", "julien",
-		size=("201-500", 18000000, 3.5), address=("45 avenue de la Marne", "59000", "Lille"),
-		leads=[
-			lead("Sophie", "Lefèvre", "Directrice logistique", None, "julien"),
-			lead("Thomas", "Petit", "Responsable d'exploitation", "Lead", "julien"),
-		],
-		opportunities=[
-			opportunity(48000, 25, "Qualification", 2, from_lead=0),
-			opportunity(15000, 10, "Prospecting", 3),
-		],
-		tasks=[
-			task("Préparer la démonstration du suivi de flotte", 4),
-			task("Relancer Thomas Petit sur l'essai gratuit", -5, on_lead=1),
-		],
-		notes=[
-			note("Flotte de 120 camions, suivi actuel sur tableur. Renouvellement du contrat télématique en "
-				"fin d'année.", 15),
-		],
-		emails=[
-			email(0, "Sent", 10, "Présentation de notre solution de suivi de flotte",
-				"Comme convenu par téléphone, vous trouverez ci-joint notre présentation."),
-			email(0, "Received", 8, "Re: Présentation de notre solution de suivi de flotte",
-				"Merci, la présentation est claire. Nous aimerions voir une démonstration avec nos équipes."),
-		],
-	),
-	demo_prospect(
-		"Atelier Dubois", "Pays de la Loire", "Artisanat", "admin",
-		size=("1-10", 350000, 12), address=("3 quai de la Fosse", "44000", "Nantes"),
-		leads=[lead("Lucas", "Dubois", "Gérant", "Replied", "admin")],
-		opportunities=[opportunity(2500, 60, "Value Proposition", 0)],
-		tasks=[
-			task("Envoyer la plaquette tarifaire", -6, on_lead=0, status="Closed"),
-			task("Appeler Lucas Dubois après lecture de la plaquette", 5, on_lead=0),
-		],
-		notes=[note("Menuiserie de 6 personnes, très attachée au conseil de proximité.", 12)],
-		emails=[
-			email(0, "Received", 3, "Question sur vos tarifs",
-				"J'ai bien reçu la plaquette. Le tarif artisan inclut-il la formation ?"),
-		],
-	),
-	demo_prospect(
-		"Numérique Garnier", "Île-de-France", "Services informatiques", "ines",
-		size=("11-50", 2200000, 1.5), address=("28 rue du Faubourg Saint-Antoine", "75012", "Paris"),
-		leads=[
-			lead("Léa", "Garnier", "Directrice des systèmes d'information", "Interested", "ines"),
-			lead("Nicolas", "Fabre", "Responsable des achats", "Open", "ines"),
-		],
-		opportunities=[
-			opportunity(36000, 50, "Identifying Decision Makers", 1),
-			opportunity(8000, 0, "Perception Analysis", 0, status="Lost", lost_reason="Budget insuffisant"),
-		],
-		tasks=[
-			task("Organiser l'atelier de cadrage avec la DSI", 1),
-			task("Relancer Nicolas Fabre sur le contrat de maintenance", 3, on_lead=1),
-		],
-		notes=[
-			note("Le projet de maintenance a été reporté faute de budget ; l'intégration reste "
-				"prioritaire.", 9),
-		],
-		emails=[
-			email(0, "Sent", 6, "Proposition d'atelier de cadrage",
-				"Je vous propose un atelier d'une demi-journée avec votre équipe pour cadrer le projet."),
-			email(0, "Received", 2, "Re: Proposition d'atelier de cadrage",
-				"Bonne idée. Nous sommes disponibles en début de semaine prochaine."),
-		],
-		events=[event("Atelier de cadrage avec la DSI", 1, "14:00")],
-	),
-	demo_prospect(
-		"Clinique Saint-Éloi", "Occitanie", "Santé", "camille",
-		size=("201-500", 32000000, 4), address=("8 boulevard Henri IV", "34000", "Montpellier"),
-		leads=[
-			lead("Isabelle", "Roche", "Directrice administrative", "Lead", "camille"),
-			lead("Marc", "Girard", "Directeur financier", None, "camille"),
-		],
-		opportunities=[opportunity(95000, 75, "Negotiation/Review", 0, from_lead=1)],
-		tasks=[
-			task("Valider les conditions de paiement avec la direction financière", 3),
-			task("Répondre aux questions du DPO sur l'hébergement des données", -4, on_lead=1),
-		],
-		notes=[
-			note("Appel d'offres remporté sur la partie technique ; reste à négocier le calendrier de "
-				"paiement.", 10),
-			note("Marc Girard souhaite un paiement en trois fois.", 1),
-		],
-		emails=[
-			email(1, "Received", 1, "Contre-proposition sur le calendrier de paiement",
-				"Nous validons l'offre sous réserve d'un paiement en trois échéances."),
-		],
-	),
-	demo_prospect(
-		"Fonderies Mercier", "Auvergne-Rhône-Alpes", "Industrie", "julien",
-		size=("501-1000", 85000000, 6), address=("17 rue de la Richelandière", "42100", "Saint-Étienne"),
-		leads=[
-			lead("Antoine", "Mercier", "Directeur industriel", "Open", "julien"),
-			lead("Élodie", "Blanc", "Acheteuse", "Lead", "julien"),
-		],
-		opportunities=[
-			opportunity(120000, 30, "Needs Analysis", 3),
-			opportunity(22000, 100, "Negotiation/Review", 0, status="Closed"),
-		],
-		tasks=[
-			task("Planifier la visite de la fonderie", 6),
-			task("Envoyer le compte rendu de réunion à Antoine Mercier", -1, on_lead=0, status="Closed"),
-		],
-		notes=[note("Premier module signé pour l'atelier de moulage ; extension à trois sites à l'étude.",
-			18)],
-		emails=[
-			email(0, "Sent", 7, "Compte rendu de notre réunion",
-				"Merci pour votre accueil. Voici les points abordés et les prochaines étapes."),
-		],
-	),
-	demo_prospect(
-		"Épicerie Fine Lambert", "Nouvelle-Aquitaine", "Distribution", "ines",
-		size=("11-50", 1800000, 2), address=("5 place des Grands Hommes", "33000", "Bordeaux"),
-		leads=[lead("Julie", "Lambert", "Gérante", "Interested", "ines")],
-		opportunities=[opportunity(6500, 20, "Prospecting", 2)],
-		tasks=[task("Appeler Julie Lambert pour fixer un rendez-vous", 0, on_lead=0)],
-		notes=[note("Recommandée par les Boulangeries Martin ; trois magasins et une boutique en ligne.", 4)],
-		emails=[
-			email(0, "Received", 12, "Demande d'informations",
-				"Une amie commerçante m'a parlé de vous. Pouvez-vous me rappeler ?"),
-		],
-	),
-	demo_prospect(
-		"Groupe Faure Informatique", "Occitanie", "Services informatiques", "admin",
-		size=("51-200", 9500000, 2.5), address=("21 allée Jean Jaurès", "31000", "Toulouse"),
-		leads=[
-			lead("Pierre", "Faure", "Président", None, "admin"),
-			lead("Sarah", "Mathieu", "Responsable commerciale", "Lead", "julien"),
-		],
-		opportunities=[opportunity(54000, 45, "Proposal/Price Quote", 1, from_lead=0)],
-		tasks=[
-			task("Finaliser la proposition commerciale", 2),
-			task("Relancer Sarah Mathieu", -2, on_lead=1),
-		],
-		notes=[note("Souhaite une proposition globale pour les trois agences avant la fin du trimestre.", 8)],
-		emails=[
-			email(0, "Received", 9, "Projet de déploiement dans nos agences",
-				"Nous souhaitons équiper nos trois agences. Pouvez-vous nous faire une proposition ?"),
-			email(0, "Sent", 5, "Re: Projet de déploiement dans nos agences",
-				"Bien reçu : la proposition vous parviendra d'ici la fin de la semaine prochaine."),
-		],
-	),
-]
-# fmt: on
+# The pipeline, one entry per prospect (demo_data.json). Dates are relative to today: a task is due
+# `due_in_days` from today (negative: overdue while open), a note or an email was written `days_ago` days ago,
+# an event is `in_days` days from today at `at` (one hour long), an opportunity closes at the end of the month
+# `closing_in_months` from now (0: this one). `from_lead`, `on_lead` and an email's `lead` name one of the
+# prospect's leads by position (0 for the first); a lead's `status` null is the one ERPNext gives it (e.g.
+# Opportunity once an opportunity is made from it). People's emails are at the prospect's `domain`.
+DEMO = json.loads((Path(__file__).parent / "demo_data.json").read_text())
 
 
 def load_demo_data() -> None:

@@ -130,6 +130,15 @@ def on_event(event, method=None) -> None:
 # ---- next activity ----
 
 
+def among(type_column, name_column, by_doctype: dict[str, list[str]]):
+	"""(type_column, name_column) names one of the documents of `by_doctype` (DocType -> names)."""
+	condition = None
+	for doctype, names in by_doctype.items():
+		clause = (type_column == doctype) & name_column.isin(names)
+		condition = clause if condition is None else condition | clause
+	return condition
+
+
 def next_activities(prospects: list[str]) -> dict[str, object]:
 	"""prospect -> the earliest open task date or open event start (None: nothing planned), in two queries
 	over the members' tasks and event participations (both indexed by reference)."""
@@ -143,10 +152,7 @@ def next_activities(prospects: list[str]) -> dict[str, object]:
 				result[prospect] = getdate(date)
 
 	todo = DocType("ToDo")
-	condition = None
-	for doctype, names in by_doctype.items():
-		clause = (todo.reference_type == doctype) & todo.reference_name.isin(names)
-		condition = clause if condition is None else condition | clause
+	condition = among(todo.reference_type, todo.reference_name, by_doctype)
 	for reference_type, reference_name, date in (
 		frappe.qb.from_(todo)
 		.select(todo.reference_type, todo.reference_name, Min(todo.date))
@@ -157,10 +163,7 @@ def next_activities(prospects: list[str]) -> dict[str, object]:
 		note((reference_type, reference_name), date)
 
 	event, participant = DocType("Event"), DocType("Event Participants")
-	condition = None
-	for doctype, names in by_doctype.items():
-		clause = (participant.reference_doctype == doctype) & participant.reference_docname.isin(names)
-		condition = clause if condition is None else condition | clause
+	condition = among(participant.reference_doctype, participant.reference_docname, by_doctype)
 	for reference_doctype, reference_docname, starts_on in (
 		frappe.qb.from_(participant)
 		.join(event)

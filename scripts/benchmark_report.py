@@ -70,6 +70,11 @@ def value(row: dict | None, field: str) -> float | None:
 	return float(row[field])
 
 
+def thousands(number) -> str:
+	"""A count with thousands separators, "?" when it was not measured."""
+	return f"{number:,.0f}" if isinstance(number, int | float) else "?"
+
+
 def ratio(ours: float | None, base: float | None) -> float | None:
 	return ours / base if ours is not None and base else None
 
@@ -362,24 +367,24 @@ def scale_section(ours: dict) -> str | None:
 	rows = [row for (name, _k), row in ours.items() if name.startswith("scale: ")]
 	if not rows:
 		return None
-	written = next((row for row in rows if row["name"] == "scale: data written"), None)
-	memory = next((row for row in rows if row["name"] == "scale: repair peak memory"), None)
+	written = next((row for row in rows if row.get("name") == "scale: data written"), None)
+	memory = next((row for row in rows if row.get("name") == "scale: repair peak memory"), None)
 	size = rows[0]
 	lines = [
 		SCALE_START,
 		"## At scale",
 		"",
 		f"Measured by `scripts/benchmark` (`BENCH_SCALE`) on {datetime.now(timezone.utc):%Y-%m-%d}, prospect_crm's "
-		f"site only: {size.get('k', '?'):,} prospects in 10 territories and 4 statuses, {size.get('rows', '?'):,} lead and "
+		f"site only: {thousands(size.get('k'))} prospects in 10 territories and 4 statuses, {thousands(size.get('rows'))} lead and "
 		"opportunity rows (half each, every row with its Lead or Opportunity), written with bulk inserts"
-		+ (f" in {written['ms'] / 1000:.0f} s" if written else "")
+		+ (f" in {written['ms'] / 1000:.0f} s" if value(written, "ms") is not None else "")
 		+ ". Median times inside the site process; statements sent; the query plan (EXPLAIN) of the slowest "
 		"SELECT of each operation."
 		+ (
 			f" MariaDB's InnoDB buffer pool: {written['buffer_pool_mb']:.0f} MB (MariaDB's default is 128 MB, in"
 			" which tables of this size do not fit, so site-wide reads go to disk; production servers give it"
 			" most of the machine's memory)."
-			if written and written.get("buffer_pool_mb")
+			if value(written, "buffer_pool_mb")
 			else ""
 		),
 		"",
@@ -387,20 +392,20 @@ def scale_section(ours: dict) -> str | None:
 		"| --- | ---: | ---: | --- |",
 	]
 	for row in rows:
-		if row["name"] in ("scale: data written", "scale: repair peak memory"):
+		if row.get("name") in ("scale: data written", "scale: repair peak memory"):
 			continue
 		lines.append(
 			f"| {row['name'][len('scale: ') :]} | {fmt(value(row, 'ms'), unit=' ms')} | "
 			f"{fmt(value(row, 'queries'), '{:.0f}')} | {plan_text(row.get('plan') or [])} |"
 		)
-	if memory:
+	if value(memory, "mb") is not None:
 		lines += [
 			"",
 			f"Memory of `repair --dry-run`: {memory['mb']:.0f} MB at most allocated by Python during it "
 			"(tracemalloc; the rows are read a batch at a time)"
 			+ (
 				f"; the benchmark process's peak, data generation included: {memory['process_peak_mb']:.0f} MB."
-				if memory.get("process_peak_mb")
+				if value(memory, "process_peak_mb")
 				else "."
 			),
 		]
@@ -440,7 +445,7 @@ def document(
 	table: str, notes: str, when: str, seconds: float, machine_text: str, base: dict, ours: dict
 ) -> str:
 	created = first_named(ours, "create via Python API") or first_named(base, "create via Python API")
-	count = f"{created['k']} prospects" if created else "no prospects (not measured)"
+	count = f"{created['k']} prospects" if value(created, "k") is not None else "no prospects (not measured)"
 	described = "\n".join(f"- *{name}*: {text}." for name, text in K_SERIES.items())
 	return f"""# Performance: prospect_crm against ERPNext's own Prospect
 

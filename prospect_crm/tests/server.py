@@ -29,6 +29,19 @@ def artifacts_dir(*parts: str) -> str:
 	return path
 
 
+# The browser of the desk tests: Debian's Chromium unless CHROMIUM_PATH names another.
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+	"--no-sandbox",
+	"--disable-gpu",
+	"--disable-quic",
+	"--disable-background-networking",
+	"--disable-component-update",
+	"--no-first-run",
+	"--disable-sync",
+]
+
+
 class Server:
 	"""A web server process for the current site on a free port of 127.0.0.1, started and ready (it answers
 	/api/method/ping) when constructed; `stop()` it, or use it as a context manager."""
@@ -110,6 +123,10 @@ class WorkerServer(Server):
 		super().__init__(log_dir, site)
 
 	def command(self, bench: str) -> list[str]:
+		return self.gunicorn(bench, "frappe.app:application", "--preload")
+
+	def gunicorn(self, bench: str, application: str, *options: str) -> list[str]:
+		"""gunicorn with this server's workers and port, serving `application`."""
 		return [
 			f"{bench}/env/bin/gunicorn",
 			"-w",
@@ -118,8 +135,9 @@ class WorkerServer(Server):
 			"120",
 			"-b",
 			f"127.0.0.1:{self.port}",
-			"frappe.app:application",
-			"--preload",
+		] + [
+			*options,
+			application,
 		]
 
 
@@ -174,15 +192,4 @@ class DeskServer(WorkerServer):
 		return {"X-Frappe-Site-Name": self.site}
 
 	def command(self, bench: str) -> list[str]:
-		return [
-			f"{bench}/env/bin/gunicorn",
-			"-w",
-			str(self.workers),
-			"--threads",
-			str(self.threads),
-			"-t",
-			"120",
-			"-b",
-			f"127.0.0.1:{self.port}",
-			"frappe.app:application_with_statics()",
-		]
+		return self.gunicorn(bench, "frappe.app:application_with_statics()", "--threads", str(self.threads))

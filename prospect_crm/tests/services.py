@@ -8,8 +8,10 @@ import time
 
 import pymysql
 import redis
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import get_bench_path
 
-from prospect_crm.tests.server import free_port
+from prospect_crm.tests.server import artifacts_dir, free_port
 
 
 def binary(*names: str) -> str:
@@ -165,3 +167,29 @@ class RedisServer(OwnServer):
 	@property
 	def url(self) -> str:
 		return f"redis://127.0.0.1:{self.port}"
+
+
+class OwnServersTestCase(FrappeTestCase):
+	"""A test case whose site lives on servers of its own: `base` is an emptied artifacts folder named `KIND`
+	for this bench, the servers put in `servers` are closed at the end (last started first, a web server
+	stopped) and the site's folder is removed (its database lived on those servers)."""
+
+	KIND = "servers"
+	SITE = ""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.bench = get_bench_path()
+		cls.base = artifacts_dir(cls.KIND, os.path.basename(cls.bench))
+		shutil.rmtree(cls.base, ignore_errors=True)
+		os.makedirs(cls.base)
+		cls.servers = []
+		cls.addClassCleanup(cls.close_servers)
+
+	@classmethod
+	def close_servers(cls):
+		for server in reversed(cls.servers):
+			server.close() if isinstance(server, OwnServer) else server.stop()
+		if cls.SITE:
+			shutil.rmtree(os.path.join(cls.bench, "sites", cls.SITE), ignore_errors=True)

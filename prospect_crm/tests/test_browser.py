@@ -12,9 +12,8 @@ from urllib.parse import quote, urlparse
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from prospect_crm.tests.server import DeskServer, artifacts_dir
+from prospect_crm.tests.server import CHROMIUM, CHROMIUM_ARGS, DeskServer, artifacts_dir
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 TABS_EN = ["Overview", "Address & Contact", "Leads", "Opportunities", "Activities", "Notes"]
 TABS_FR = ["Vue d'ensemble", "Adresses et contact", "Pistes", "Opportunités", "Activités", "Notes"]
 # The entries of a Link field's dropdown: `li` up to Frappe 15.19, `div[role=option]` in later releases.
@@ -72,15 +71,6 @@ ENGLISH_LEFTOVERS = [
 ENGLISH_DATE = re.compile(
 	r"\b\d{1,2}(st|nd|rd|th) (January|February|March|April|May|June|July|August|September|October|November|December)\b"
 )
-CHROMIUM_ARGS = [
-	"--no-sandbox",
-	"--disable-gpu",
-	"--disable-quic",
-	"--disable-background-networking",
-	"--disable-component-update",
-	"--no-first-run",
-	"--disable-sync",
-]
 
 
 # The screenshots this test process took (file names), for the user guides' check.

@@ -6,7 +6,6 @@ it)."""
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import threading
@@ -16,14 +15,11 @@ from http.client import HTTPException
 
 import frappe
 import psutil
-from frappe.tests.utils import FrappeTestCase
-from frappe.utils import get_bench_path
 
-from prospect_crm import backfill
 from prospect_crm.tests.rest import Client, RestTestCase, resource
-from prospect_crm.tests.server import WorkerServer, artifacts_dir, frappe_cli, site_script
-from prospect_crm.tests.services import MariaDBServer, RedisServer
-from prospect_crm.tests.utils import count_faults, make_lead, make_prospect
+from prospect_crm.tests.server import WorkerServer, frappe_cli, site_script
+from prospect_crm.tests.services import MariaDBServer, OwnServersTestCase, RedisServer
+from prospect_crm.tests.utils import count_faults, make_lead, make_prospect, rows_state
 
 CLIENTS = 20
 WRITES_PER_CLIENT = 6
@@ -80,38 +76,6 @@ def write_load(client: Client, prospect: str, leads: list[str], company: str, fa
 		thread.join(timeout=900)
 	faulty.join(timeout=300)
 	return attempted, confirmed
-
-
-def rows_state(prospect: str, leads: list[str]) -> dict:
-	"""What the invariants are checked on, read in the site's own process (JSON-ready)."""
-	opportunities = frappe.get_all(
-		"Opportunity", filters={"party_name": prospect}, fields=["name", "opportunity_amount"]
-	)
-	report = backfill.rebuild_all(dry_run=True)
-	return {
-		"opportunities": {o.name: float(o.opportunity_amount or 0) for o in opportunities},
-		"opportunity_rows": frappe.get_all(
-			"Prospect Opportunity", filters={"parent": prospect}, pluck="opportunity"
-		),
-		"lead_rows": [
-			[r.lead, r.parent, r.mobile_no]
-			for r in frappe.get_all(
-				"Prospect Lead", filters={"lead": ("in", leads)}, fields=["lead", "parent", "mobile_no"]
-			)
-		],
-		"mobiles": dict(
-			frappe.get_all(
-				"Lead", filters={"name": ("in", leads)}, fields=["name", "mobile_no"], as_list=True
-			)
-		),
-		"open_amount": float(frappe.db.get_value("Prospect", prospect, "open_pipeline_amount") or 0),
-		"repair": [
-			list(change)
-			for what in ("added", "refreshed", "removed")
-			for change in report[what]
-			if change[1] == prospect
-		],
-	}
 
 
 def assert_rows_in_step(test, state: dict, prospect: str, leads: list[str], confirmed: list) -> int:
@@ -217,12 +181,12 @@ import json, sys
 import frappe
 frappe.init(site=sys.argv[1], sites_path=".")
 frappe.connect()
-from prospect_crm.tests.test_faults import rows_state
+from prospect_crm.tests.utils import rows_state
 print("STATE:" + json.dumps(rows_state(sys.argv[2], json.loads(sys.argv[3])), default=str))
 """
 
 
-class TestOwnDatabaseAndRedis(FrappeTestCase):
+class TestOwnDatabaseAndRedis(OwnServersTestCase):
 	"""A site with ERPNext and prospect_crm on a MariaDB server and a Redis server the test started, served by
 	a 4-worker gunicorn, with 20 clients writing as above while the database restarts, and while Redis is
 	stopped then started again."""
@@ -230,15 +194,11 @@ class TestOwnDatabaseAndRedis(FrappeTestCase):
 	SITE = "prospect-faults.localhost"
 	ADMIN = ("pcrm_admin", "pcrm_admin")
 
+	KIND = "faults"
+
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.bench = get_bench_path()
-		cls.base = artifacts_dir("faults", os.path.basename(cls.bench))
-		shutil.rmtree(cls.base, ignore_errors=True)
-		os.makedirs(cls.base)
-		cls.servers = []
-		cls.addClassCleanup(cls.tear_down)
 		cls.database = MariaDBServer(cls.base, "mariadb")
 		cls.servers.append(cls.database)
 		cls.database.add_admin(*cls.ADMIN)
@@ -271,13 +231,6 @@ class TestOwnDatabaseAndRedis(FrappeTestCase):
 		cls.server = WorkerServer(cls.base, site=cls.SITE)
 		cls.servers.append(cls.server)
 		cls.client = Client(cls.server, seed["auth"])
-
-	@classmethod
-	def tear_down(cls):
-		for server in reversed(cls.servers):
-			server.stop() if isinstance(server, WorkerServer) else server.close()
-		# The site's database lived on the server stopped above; only its folder remains.
-		shutil.rmtree(os.path.join(cls.bench, "sites", cls.SITE), ignore_errors=True)
 
 	@classmethod
 	def cli(cls, site: str | None, *args: str) -> str:

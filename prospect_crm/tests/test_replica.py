@@ -6,32 +6,27 @@ while a write goes to the primary and reaches the replica through replication.""
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
 
-from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_bench_path
 
-from prospect_crm.tests.server import artifacts_dir, frappe_cli
-from prospect_crm.tests.services import MariaDBServer
+from prospect_crm.tests.server import frappe_cli
+from prospect_crm.tests.services import MariaDBServer, OwnServersTestCase
 
 SITE = "prospect-replica.localhost"
 ADMIN = ("pcrm_admin", "pcrm_admin")
 REPLICATION = ("pcrm_repl", "pcrm_repl")
 
 
-class TestReadReplica(FrappeTestCase):
+class TestReadReplica(OwnServersTestCase):
+	KIND = "replica"
+	SITE = SITE
+
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.bench = get_bench_path()
-		cls.base = artifacts_dir("replica", os.path.basename(cls.bench))
-		shutil.rmtree(cls.base, ignore_errors=True)
-		os.makedirs(cls.base)
-		cls.servers = []
-		cls.addClassCleanup(cls.tear_down_servers)
 		primary = MariaDBServer(
 			cls.base, "primary", server_id=11, extra=["--log-bin=bin", "--binlog-format=ROW"]
 		)
@@ -49,7 +44,6 @@ class TestReadReplica(FrappeTestCase):
 			f"MASTER_USER='{REPLICATION[0]}', MASTER_PASSWORD='{REPLICATION[1]}', MASTER_USE_GTID=slave_pos",
 			"START SLAVE",
 		)
-		cls.addClassCleanup(cls.remove_site)
 		cls.cli(
 			"new-site",
 			SITE,
@@ -75,16 +69,6 @@ class TestReadReplica(FrappeTestCase):
 		cls.wait_for_replication()
 
 	# ---- servers ----
-	@classmethod
-	def tear_down_servers(cls):
-		for server in cls.servers:
-			server.close()
-
-	@classmethod
-	def remove_site(cls):
-		# Its database lived on the servers stopped above; only the site's folder remains.
-		shutil.rmtree(os.path.join(cls.bench, "sites", SITE), ignore_errors=True)
-
 	@classmethod
 	def sql(cls, port: int, *statements: str) -> tuple:
 		return next(server for server in cls.servers if server.port == port).sql(*statements)

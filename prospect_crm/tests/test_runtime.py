@@ -294,7 +294,7 @@ class TestProcessSet(FrappeTestCase):
 		import requests
 		from playwright.sync_api import sync_playwright
 
-		from prospect_crm.tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+		from prospect_crm.tests.server import CHROMIUM, CHROMIUM_ARGS
 
 		prefix = committed_data_prefix(self, "PCRM Live")
 		prospect = make_prospect(prefix).name

@@ -335,3 +335,37 @@ def delete_demo_records() -> None:
 	from prospect_crm import status
 
 	frappe.cache.delete_value(status.PARENT_MAP_KEY)
+
+
+def rows_state(prospect: str, leads: list[str]) -> dict:
+	"""What the invariants of the fault tests are checked on, read in the site's own process (JSON-ready)."""
+	from prospect_crm import backfill
+
+	opportunities = frappe.get_all(
+		"Opportunity", filters={"party_name": prospect}, fields=["name", "opportunity_amount"]
+	)
+	report = backfill.rebuild_all(dry_run=True)
+	return {
+		"opportunities": {o.name: float(o.opportunity_amount or 0) for o in opportunities},
+		"opportunity_rows": frappe.get_all(
+			"Prospect Opportunity", filters={"parent": prospect}, pluck="opportunity"
+		),
+		"lead_rows": [
+			[r.lead, r.parent, r.mobile_no]
+			for r in frappe.get_all(
+				"Prospect Lead", filters={"lead": ("in", leads)}, fields=["lead", "parent", "mobile_no"]
+			)
+		],
+		"mobiles": dict(
+			frappe.get_all(
+				"Lead", filters={"name": ("in", leads)}, fields=["name", "mobile_no"], as_list=True
+			)
+		),
+		"open_amount": float(frappe.db.get_value("Prospect", prospect, "open_pipeline_amount") or 0),
+		"repair": [
+			list(change)
+			for what in ("added", "refreshed", "removed")
+			for change in report[what]
+			if change[1] == prospect
+		],
+	}
