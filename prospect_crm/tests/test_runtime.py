@@ -349,15 +349,20 @@ class TestProcessSet(FrappeTestCase):
 				page.wait_for_timeout(500)
 				page.screenshot(path=os.path.join(screenshots, "17-live-update.png"), full_page=True)
 
-				# What frappe.show_progress draws, recorded as it happens (the bar hides at 100 %).
+				# What frappe.show_progress draws, recorded as it happens: whether a dialog with a progress bar is
+				# on the screen a moment after each call (Frappe 16 fades dialogs in; the bar hides at 100 %).
 				page.evaluate(
 					"""() => {
 						window.pcrm_progress = [];
 						const show = frappe.show_progress;
 						frappe.show_progress = function (title, count, total, description) {
 							const dialog = show.apply(this, arguments);
-							window.pcrm_progress.push({title, count, description,
-								visible: !!document.querySelector(".modal.show .progress-bar")});
+							const entry = {title, count, description, returned: typeof dialog, visible: null};
+							window.pcrm_progress.push(entry);
+							setTimeout(() => {
+								entry.visible = [...document.querySelectorAll(".modal .progress-bar")].some(
+									(bar) => bar.offsetParent !== null);
+							}, 100);
 							return dialog;
 						};
 					}"""
@@ -365,7 +370,9 @@ class TestProcessSet(FrappeTestCase):
 				repaired = site_cli("prospect-crm", "repair", "--background", timeout=300)
 				self.assertEqual(repaired.returncode, 0, repaired.stdout + repaired.stderr)
 				page.wait_for_function(
-					"() => window.pcrm_progress.some((p) => p.count >= 100)", timeout=30000
+					"() => window.pcrm_progress.some((p) => p.count >= 100)"
+					" && window.pcrm_progress.every((p) => p.visible !== null)",
+					timeout=30000,
 				)
 				progress = page.evaluate("() => window.pcrm_progress")
 				self.assertTrue(
