@@ -51,3 +51,34 @@ class TestUpstreamContract(FrappeTestCase):
 		self.assertIn("switch off ERPNext's own write", missing[UPDATE_PROSPECT].line())
 		# The copied file was read: what it still defines is found.
 		self.assertIn(REMOVE_LINK, {finding.name for finding in findings if finding.status == "ok"})
+
+	def test_the_command_line_against_source_trees(self):
+		"""`python -m prospect_crm.contract --frappe F --erpnext E`, as pointed at other versions' sources:
+		0 and a summary when every name exists, 1 when one is missing, 2 for a folder without the package."""
+		import subprocess
+		import sys
+
+		def run(*args: str) -> subprocess.CompletedProcess:
+			return subprocess.run(
+				[sys.executable, "-m", "prospect_crm.contract", *args],
+				capture_output=True,
+				text=True,
+				timeout=300,
+			)
+
+		trees = ("--frappe", str(self.frappe_path), "--erpnext", str(self.erpnext_path))
+		ok = run(*trees)
+		self.assertEqual(ok.returncode, 0, ok.stdout + ok.stderr)
+		self.assertTrue(ok.stdout.splitlines()[0].startswith("Frappe "), ok.stdout)
+		self.assertEqual(ok.stdout.splitlines()[-1], contract.summary(self.findings))
+		with tempfile.TemporaryDirectory() as erpnext_path:
+			package = Path(erpnext_path, "erpnext")
+			package.mkdir()
+			(package / "__init__.py").write_text('__version__ = "99.0.0"\n')
+			broken = run("--frappe", str(self.frappe_path), "--erpnext", erpnext_path)
+			self.assertEqual(broken.returncode, 1, broken.stdout + broken.stderr)
+			self.assertIn(UPDATE_PROSPECT, broken.stdout)
+			self.assertIn("ERPNext 99.0.0", broken.stdout.splitlines()[0])
+		wrong = run("--frappe", str(self.frappe_path), "--erpnext", tempfile.gettempdir())
+		self.assertEqual(wrong.returncode, 2)
+		self.assertIn("no erpnext/__init__.py there", wrong.stderr)

@@ -208,6 +208,7 @@ class TestCustomerDataImport(FrappeTestCase):
 		company = f"Imported Customer Corp {frappe.generate_hash(length=6)}"
 		prospect = utils.make_prospect(company)
 		contact = utils.make_contact("Ines", [("Prospect", prospect.name)])
+		address = utils.make_address("Imported", [("Prospect", prospect.name)])
 		quotation = submitted_quotation(prospect.name)
 		file = frappe.get_doc(
 			{
@@ -229,7 +230,14 @@ class TestCustomerDataImport(FrappeTestCase):
 		customer = customer_of_prospect(prospect.name)
 		self.assertTrue(customer, frappe.get_all("Data Import Log", fields=["messages"], limit=3))
 		self.assertIn(("Customer", customer), utils.links_of("Contact", contact.name))
+		self.assertIn(("Customer", customer), utils.links_of("Address", address.name))
 		self.assertEqual(
 			frappe.db.get_value("Quotation", quotation.name, ["quotation_to", "party_name"]),
 			("Customer", customer),
 		)
+		# The prospect's next quotation is for the imported customer, and its order makes no second one.
+		following = submitted_quotation(prospect.name)
+		self.assertEqual((following.quotation_to, following.party_name), ("Customer", customer))
+		order = utils.call_whitelisted(f"{QUOTATION}.make_sales_order", source_name=following.name)
+		self.assertEqual(order.customer, customer)
+		self.assertEqual(customers_of(prospect.name), {customer})

@@ -1,6 +1,7 @@
 """Merging a prospect into another: through Frappe's rename (desk, REST) and the "Merge into..." methods, with
 everything of the merged prospect moved once, the permission rule, and a failed merge rolled back."""
 
+import json
 from unittest.mock import patch
 
 import frappe
@@ -240,3 +241,61 @@ class TestMerge(FrappeTestCase):
 		self.assertEqual(participants, [("Prospect", kept.name)])
 		self.assertEqual(frappe.db.get_value("Customer", customer.name, "prospect"), kept.name)
 		self.assertEqual(frappe.db.get_value("Prospect", kept.name, "status"), "Converted")
+
+
+class TestMergeOverRest(FrappeTestCase):
+	"""`frappe.client.rename_doc` with merge=1 over HTTP (Frappe's WSGI application, in this process), as a
+	Sales Manager authenticated by API key, the way an integration merges. The request has its own database
+	connection: the data is committed under names unique to the run, and deleted afterwards."""
+
+	@classmethod
+	def setUpClass(cls):
+		from frappe.core.doctype.user.user import generate_keys
+		from frappe.desk.form import assign_to
+
+		super().setUpClass()
+		cls.prefix = utils.committed_data_prefix(cls, "PCRM Merge Rest")
+		cls.user = utils.make_user("pcrm.merge.rest@example.com", ["Sales Manager"])
+		cls.kept = utils.make_prospect(f"{cls.prefix} Kept").name
+		cls.merged = utils.make_prospect(f"{cls.prefix} Merged").name
+		cls.lead = utils.make_lead(f"{cls.prefix} Mover", prospect=cls.merged).name
+		cls.opportunity = utils.make_opportunity(cls.merged, opportunity_amount=300).name
+		both = [("Prospect", cls.kept), ("Prospect", cls.merged)]
+		cls.contact = utils.make_contact(f"{cls.prefix} Both", both).name
+		assign_to.add({"doctype": "Prospect", "name": cls.merged, "assign_to": [cls.user]})
+		secret = generate_keys(cls.user)["api_secret"]
+		cls.auth = f"token {frappe.db.get_value('User', cls.user, 'api_key')}:{secret}"
+		frappe.db.commit()
+
+	def test_merge_through_rest(self):
+		from frappe.tests.test_api import make_request
+		from frappe.utils import get_test_client
+
+		response = make_request(
+			target=get_test_client().post,
+			args=("/api/method/frappe.client.rename_doc",),
+			kwargs={
+				"headers": {"Authorization": self.auth},
+				"json": {"doctype": "Prospect", "old_name": self.merged, "new_name": self.kept, "merge": 1},
+			},
+		)
+		self.assertEqual(response.status_code, 200, response.text)
+		frappe.db.rollback()  # see what the request committed
+		self.assertFalse(frappe.db.exists("Prospect", self.merged))
+		kept = frappe.get_doc("Prospect", self.kept)
+		self.assertEqual([row.lead for row in kept.leads], [self.lead])
+		self.assertEqual([row.opportunity for row in kept.opportunities], [self.opportunity])
+		self.assertEqual(kept.open_pipeline_amount, 300)
+		self.assertEqual(frappe.db.get_value("Lead", self.lead, "prospect"), self.kept)
+		self.assertEqual(frappe.db.get_value("Opportunity", self.opportunity, "party_name"), self.kept)
+		links = [
+			(link.link_doctype, link.link_name) for link in frappe.get_doc("Contact", self.contact).links
+		]
+		self.assertEqual(links, [("Prospect", self.kept)])
+		self.assertIn(self.user, json.loads(kept.get("_assign") or "[]"), "the assignment follows")
+		self.assertTrue(
+			frappe.db.exists(
+				"ToDo",
+				{"reference_type": "Prospect", "reference_name": self.kept, "allocated_to": self.user},
+			)
+		)
