@@ -1,8 +1,7 @@
 # Copyright (c) 2026, prospect_crm contributors
 # License: GNU General Public License v3. See license.txt
-"""The workspace's pipeline charts: a custom chart source with Frappe's signature, drawing (label, open
-pipeline, weighted pipeline) rows as two bar datasets. Not cached: each user sees the prospects they may
-read."""
+"""The workspace's charts: custom chart sources with Frappe's signature, over the prospects the user may
+read (not cached: each user sees their own)."""
 
 from collections.abc import Callable
 
@@ -11,9 +10,9 @@ from frappe import _
 from frappe.utils import flt
 
 
-def pipeline_chart(labelled_rows: Callable[[], tuple[list[str], list[tuple]]]):
-	"""A whitelisted, read-only chart source (replica when the site has one) for `labelled_rows()`, which
-	returns the labels and the (key, open pipeline, weighted pipeline) rows they name."""
+def chart_source(draw: Callable[[], dict]):
+	"""A whitelisted, read-only custom chart source (Frappe's signature; the replica when the site has one)
+	answering `draw()`: {"labels": [...], "datasets": [{"name": ..., "values": [...]}, ...]}."""
 
 	@frappe.whitelist()
 	@frappe.read_only()
@@ -28,6 +27,16 @@ def pipeline_chart(labelled_rows: Callable[[], tuple[list[str], list[tuple]]]):
 		time_interval=None,
 		heatmap_year=None,
 	) -> dict:
+		return draw()
+
+	return get
+
+
+def pipeline_chart(labelled_rows: Callable[[], tuple[list[str], list[tuple]]]):
+	"""A chart source of `labelled_rows()`: the labels and the (key, open pipeline, weighted pipeline) rows
+	they name, as two bar datasets."""
+
+	def draw() -> dict:
 		labels, rows = labelled_rows()
 		return {
 			"labels": labels,
@@ -37,4 +46,4 @@ def pipeline_chart(labelled_rows: Callable[[], tuple[list[str], list[tuple]]]):
 			],
 		}
 
-	return get
+	return chart_source(draw)

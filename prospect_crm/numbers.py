@@ -214,6 +214,21 @@ def pipeline_by_owner(prospects_sql: str, limit: int = 10) -> list[tuple]:
 	)
 
 
+def prospects_by_status(prospects_sql: str) -> dict[str, int]:
+	"""status -> how many of the prospects `prospects_sql` selects are in it, every status of the lifecycle in
+	its order (zero included)."""
+	from prospect_crm.status import OPEN, STATUSES
+
+	counts = dict.fromkeys(STATUSES, 0)
+	for status, count in frappe.db.sql(
+		f"""select coalesce(nullif(p.status, ''), %(open)s), count(*) from `tabProspect` p
+		where p.name in ({prospects_sql}) group by 1""",
+		{"open": OPEN},
+	):
+		counts[status] = counts.get(status, 0) + count
+	return counts
+
+
 def pipeline_by_stage(prospects_sql: str) -> list[tuple]:
 	"""(sales stage, open pipeline, weighted pipeline), in the order of the Sales Stage records."""
 	return frappe.db.sql(

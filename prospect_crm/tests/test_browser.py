@@ -330,6 +330,46 @@ class TestProspectFormInBrowser(FrappeTestCase):
 		column.locator(".kanban-card-wrapper", has_text=kept).first.wait_for()
 		self.shot(page, "9d-kanban")
 
+		# 4. On the board, dragging an open prospect's card to Lost asks for the reasons, then marks it Lost
+		dropped = page.evaluate(
+			"(name) => frappe.db.insert({doctype: 'Prospect', company_name: name, "
+			"company: frappe.defaults.get_default('company')}).then(d => d.name)",
+			f"Abandon {suffix}",
+		)
+		page.reload()
+		card = page.locator(".kanban-column", has_text="Open").first.locator(
+			".kanban-card-wrapper", has_text=dropped
+		)
+		card.first.wait_for()
+		self.settle(page)
+		# Frappe's board moves cards with Sortable's mouse emulation (forceFallback, 20 px tolerance): a
+		# press, a few moves past the tolerance, over the Lost column, then the release.
+		start, target = card.first.bounding_box(), column.locator(".kanban-cards").first.bounding_box()
+		x, y = start["x"] + start["width"] / 2, start["y"] + 20
+		page.mouse.move(x, y)
+		page.mouse.down()
+		page.mouse.move(x + 30, y + 30, steps=5)
+		page.mouse.move(target["x"] + target["width"] / 2, target["y"] + 40, steps=20)
+		page.wait_for_timeout(300)
+		page.mouse.up()
+		self.wait_for_dialog(page)
+		page.locator('.modal.show [data-fieldname="lost_reasons"] input').first.fill("Price")
+		self.pick_link_option(page, "Price")
+		self.shot(page, "9e-kanban-drag-to-lost")
+		page.locator(".modal.show .btn-primary", has_text="Mark as Lost").first.click()
+		column.locator(".kanban-card-wrapper", has_text=dropped).first.wait_for()
+		self.settle(page)
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value("Prospect", dropped, "status"), "Lost")
+		self.assertEqual(
+			frappe.get_all(
+				"Opportunity Lost Reason Detail",
+				filters={"parenttype": "Prospect", "parent": dropped},
+				pluck="lost_reason",
+			),
+			["Price"],
+		)
+
 	def test_history_and_follow_up(self):
 		"""An email its lead received before joining shows on the prospect's Activities tab; the list's
 		"Needs follow-up" view shows the prospect with its follow-up pill."""
@@ -418,6 +458,7 @@ class TestProspectFormInBrowser(FrappeTestCase):
 			"Sans activité depuis 30 jours",
 			"Nouveau prospect",
 			"Pipeline des prospects par responsable",
+			"Nombre de prospects par statut",
 		):
 			self.assertIn(label.casefold(), workspace)
 		if not mobile:

@@ -9,6 +9,9 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, get_first_day, now_datetime, today
 
 from prospect_crm import backfill, dashboard, desk, numbers, status
+from prospect_crm.prospect_crm.dashboard_chart_source.prospect_count_by_status import (
+	prospect_count_by_status,
+)
 from prospect_crm.prospect_crm.dashboard_chart_source.prospect_pipeline_by_owner import (
 	prospect_pipeline_by_owner,
 )
@@ -111,6 +114,14 @@ class TestNumbers(FrappeTestCase):
 			dict(zip(stages["labels"], stages["datasets"][0]["values"], strict=True)), expected_by_stage
 		)
 
+		by_status = prospect_count_by_status.get()
+		stored = {
+			name: frappe.db.count("Prospect", {"status": name}) for name in status.STATUSES if name != "Open"
+		}
+		stored["Open"] = frappe.db.count("Prospect") - sum(stored.values())
+		self.assertEqual(by_status["labels"], [frappe._(name) for name in status.STATUSES])
+		self.assertEqual(by_status["datasets"][0]["values"], [stored[name] for name in status.STATUSES])
+
 		chart = prospect_pipeline_by_owner.get()
 		self.assertIn("Camille Numbers", chart["labels"])
 		index = chart["labels"].index("Camille Numbers")
@@ -132,6 +143,8 @@ class TestNumbers(FrappeTestCase):
 			self.assertEqual(dashboard.get_open_prospects()["value"], 1)
 			self.assertEqual(prospect_pipeline_by_owner.get()["labels"], [])
 			self.assertEqual(prospect_pipeline_by_stage.get()["labels"], [])
+			counts = prospect_count_by_status.get()["datasets"][0]["values"]
+			self.assertEqual(sum(counts), 1, "only the prospect the user may read")
 		finally:
 			frappe.set_user("Administrator")
 
@@ -228,7 +241,8 @@ class TestDeskDefaults(FrappeTestCase):
 			if doc.type == "Custom":
 				result = frappe.get_attr(doc.method)()
 				self.assertIn("value", result)
-		self.assertIn("Prospect Pipeline by Owner", {row.chart_name for row in workspace.charts})
+		charts = {row.chart_name for row in workspace.charts}
+		self.assertTrue({"Prospect Pipeline by Owner", "Prospect Count by Status"} <= charts)
 		shortcuts = [(row.link_to, row.doc_view or "List") for row in workspace.shortcuts]
 		self.assertEqual(len(shortcuts), len(set(shortcuts)))
 		self.assertIn(("Prospect", "New"), shortcuts)
