@@ -123,6 +123,10 @@ ensure_system_packages() {
 	command -v crontab >/dev/null || missing+=(cron)
 	/usr/bin/python3 -c "import venv, ensurepip" 2>/dev/null || missing+=(python3-venv python3-dev)
 	if [ "$FRAPPE_MAJOR" -ge 16 ] && ! dpkg -s libmariadb-dev >/dev/null 2>&1; then missing+=(libmariadb-dev pkg-config build-essential); fi
+	# The test command's browser test drives Debian's Chromium (scripts/test sets NEEDS_BROWSER).
+	if [ "${NEEDS_BROWSER:-0}" = "1" ] && ! [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && ! command -v chromium >/dev/null; then
+		missing+=(chromium)
+	fi
 	if is_local_host "$DB_HOST" && ! mysql_root -e "select 1" >/dev/null 2>&1 && ! command -v mariadbd >/dev/null && ! command -v mysqld >/dev/null &&
 		! [ -x /usr/sbin/mariadbd ] && ! [ -x /usr/sbin/mysqld ]; then
 		missing+=(mariadb-server)
